@@ -1,0 +1,141 @@
+namespace KestrelOneShot.Hosting;
+
+/// <summary>
+/// The friendly switches of the contract. They are mapped onto configuration keys and read by the
+/// framework's command-line configuration provider; this class only guards what that provider lets
+/// through silently (a misspelt switch would otherwise become an unused key).
+/// </summary>
+public static class CommandLineSwitches
+{
+    private const string Prefix = OneShotOptions.SectionName + ":";
+
+    public static readonly IReadOnlyDictionary<string, string> Mappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--port"] = Prefix + nameof(OneShotOptions.Port),
+        ["--address"] = Prefix + nameof(OneShotOptions.Address),
+        ["--max-bytes"] = Prefix + nameof(OneShotOptions.MaxMessageBytes),
+        ["--response"] = Prefix + nameof(OneShotOptions.Response),
+        ["--read-timeout"] = Prefix + nameof(OneShotOptions.ReadTimeout),
+        ["--wait-timeout"] = Prefix + nameof(OneShotOptions.WaitTimeout),
+    };
+
+    // Host-level keys that ASP.NET Core reads from the command line without a section.
+    private static readonly string[] HostKeys = ["--environment", "--applicationName", "--contentRoot"];
+
+    public static string Usage { get; } = """
+        Usage: KestrelOneShot [options] [--Section:Key=value ...]
+
+        Listens on TCP, serves the first connection that sends data, prints
+        "The message was: <msg>" on stdout, answers, and exits.
+
+        Options:
+          --port <0..65535>         port to listen on; 0 = a free port (default 9999)
+          --address <address>       localhost, any, or an IPv4/IPv6 literal (default localhost)
+          --max-bytes <1..65536>    most bytes of the message to read (default 100)
+          --response <text>         answer sent as UTF-8 (default "Good talking to you\n")
+          --read-timeout <dur>      a connection that sends nothing by then is a probe (default 30s, 0 = none)
+          --wait-timeout <dur>      exit 4 when nothing was served by then (default none)
+          -h, --help                show this help
+
+        Durations: 00:00:30, 30s, 500ms, 2m, 1h.
+        Every key can also come from appsettings.json, OneShot__Port-style environment
+        variables or --OneShot:Port=9999.
+
+        Exit codes: 0 served, 1 unexpected failure, 2 invalid configuration or arguments,
+        3 cannot listen, 4 nothing served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
+        """;
+
+    private static readonly string[] HelpSwitches = ["-h", "--help", "-?", "/?"];
+
+    /// <summary>
+    /// Walks the arguments the way the configuration provider will read them: whether help was asked
+    /// for, and otherwise one line saying what is wrong (null when every argument is a known switch,
+    /// a configuration key, or a value).
+    /// </summary>
+    public static (bool Help, string? Error) Inspect(IReadOnlyList<string> args)
+    {
+        string? error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (HelpSwitches.Contains(arg))
+            {
+                return (true, null);
+            }
+
+            if (error is not null)
+            {
+                continue; // Keep looking for --help: asking for help beats a typo elsewhere.
+            }
+
+            var isSwitch = arg.StartsWith("--", StringComparison.Ordinal) || arg.StartsWith('/');
+            if (!isSwitch)
+            {
+                if (!arg.Contains('='))
+                {
+                    // Key=value is taken as it is by the configuration provider.
+                    error = arg.StartsWith('-')
+                        ? $"unknown option '{arg}'{Suggest(arg)}; see --help"
+                        : $"unexpected argument '{arg}'; see --help";
+                }
+
+                continue;
+            }
+
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? arg : arg[..equals];
+            var known = Mappings.ContainsKey(name)
+                || name.Contains(':', StringComparison.Ordinal)
+                || HostKeys.Contains(name, StringComparer.OrdinalIgnoreCase);
+            if (!known)
+            {
+                error = $"unknown option '{name}'{Suggest(name)}; see --help";
+            }
+            else if (equals < 0)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"option '{name}' needs a value; see --help";
+                }
+
+                i++; // The next argument is this switch's value, whatever it looks like.
+            }
+        }
+
+        return (false, error);
+    }
+
+    private static string Suggest(string name)
+    {
+        var bare = name.TrimStart('-', '/');
+        var best = Mappings.Keys
+            .Select(k => (Switch: k, Distance: EditDistance(bare, k[2..])))
+            .MinBy(c => c.Distance);
+        return best.Distance <= Math.Max(2, bare.Length / 3) ? $" (did you mean '{best.Switch}'?)" : "";
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        // Two rows of the Levenshtein table, case-insensitive.
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

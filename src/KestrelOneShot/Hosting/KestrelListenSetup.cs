@@ -1,0 +1,41 @@
+using System.Net;
+using KestrelOneShot.ConnectionHandling;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace KestrelOneShot.Hosting;
+
+/// <summary>
+/// Puts the one-shot connection handler on raw TCP endpoints chosen by <c>OneShot:Address</c> and
+/// <c>OneShot:Port</c>. Only the endpoints change between addresses; the connection pipeline is one.
+/// </summary>
+public sealed class KestrelListenSetup(IOptions<OneShotOptions> options) : IConfigureOptions<KestrelServerOptions>
+{
+    public void Configure(KestrelServerOptions kestrel)
+    {
+        var settings = options.Value;
+        switch (settings.Address.ToLowerInvariant())
+        {
+            case OneShotOptions.LocalhostAddress:
+                // What ListenLocalhost does, one listener per loopback address, so that Kestrel
+                // reports each bound endpoint (ListenLocalhost reports "localhost:port" only, and
+                // refuses port 0: here both loopbacks share one free port).
+                var port = settings.Port == 0 ? LoopbackPort.FindFree() : settings.Port;
+                foreach (var loopback in LoopbackPort.Addresses)
+                {
+                    kestrel.Listen(loopback, port, Pipeline);
+                }
+
+                break;
+            case OneShotOptions.AnyAddress:
+                kestrel.ListenAnyIP(settings.Port, Pipeline);
+                break;
+            default:
+                kestrel.Listen(IPAddress.Parse(settings.Address), settings.Port, Pipeline);
+                break;
+        }
+    }
+
+    private static void Pipeline(ListenOptions listen) => listen.UseConnectionHandler<OneShotConnectionHandler>();
+}

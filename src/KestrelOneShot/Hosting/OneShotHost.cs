@@ -1,0 +1,139 @@
+using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace KestrelOneShot.Hosting;
+
+/// <summary>
+/// The composition root. The program and the tests (real sockets or in memory) build the same host
+/// here and run it with <see cref="RunOneShotAsync"/>; nothing is wired anywhere else.
+/// </summary>
+public static partial class OneShotHost
+{
+    // Defaults that configuration (appsettings, environment, command line) may override.
+    private static readonly Dictionary<string, string?> ConfigurationDefaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        // The host logs a failed start with its stack trace; RunAsync reports it in one line instead.
+        ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
+    };
+
+    /// <summary>
+    /// Builds the host for the given arguments, which <see cref="CommandLineSwitches.Inspect"/> has
+    /// accepted. <paramref name="output"/> receives the served message line (stdout by default).
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, MessageOutput? output = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ConfigurationDefaults });
+        builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(console =>
+        {
+            console.FormatterName = OneLineConsoleFormatter.FormatterName;
+            // stdout is the message line's alone; every log line goes to stderr.
+            console.LogToStandardErrorThreshold = LogLevel.Trace;
+        });
+        // Registered as a service: AddConsoleFormatter binds options by reflection, which AOT cannot keep.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, OneLineConsoleFormatter>());
+
+        builder.Services.AddOptions<OneShotOptions>()
+            .Bind(builder.Configuration.GetSection(OneShotOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(output ?? MessageOutput.StandardOutput);
+        builder.Services.AddSingleton<OneShotRun>();
+        builder.Services.AddSingleton<OneShotConnectionHandler>();
+        builder.Services.AddHostedService<ShutdownSignals>();
+        builder.Services.AddHostedService<WaitTimeoutService>();
+
+        return builder;
+    }
+
+    /// <summary>The program: arguments in, exit code out, one line on stderr for every failure.</summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var (help, error) = CommandLineSwitches.Inspect(args);
+        if (help)
+        {
+            await Console.Out.WriteAsync(CommandLineSwitches.Usage);
+            return ExitCodes.Served;
+        }
+
+        if (error is not null)
+        {
+            return Fail(ExitCodes.InvalidConfiguration, error);
+        }
+
+        WebApplication app;
+        try
+        {
+            app = CreateBuilder(args).Build();
+        }
+        catch (Exception ex)
+        {
+            return Fail(StartupFailure.Describe(ex));
+        }
+
+        await using (app)
+        {
+            try
+            {
+                return await app.RunOneShotAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return Fail(StartupFailure.Describe(ex));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the host, logs the ready line, waits until the run ends (served, wait timeout, signal)
+    /// and stops; returns the exit code of the outcome.
+    /// </summary>
+    public static async Task<int> RunOneShotAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.StartAsync(cancellationToken);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        LogReady(app.Logger, string.Join(", ", addresses.Select(ReadyEndpoint)));
+
+        await app.WaitForShutdownAsync(cancellationToken);
+        return app.Services.GetRequiredService<OneShotRun>().ExitCode;
+    }
+
+    // Kestrel names every endpoint as a URL; this is raw TCP, so the scheme is noise.
+    private static string ReadyEndpoint(string address) =>
+        address.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? address[(scheme + 3)..] : address;
+
+    private static int Fail((int ExitCode, string Message) failure) => Fail(failure.ExitCode, failure.Message);
+
+    private static int Fail(int exitCode, string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return exitCode;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Listening on {Endpoints}")]
+    private static partial void LogReady(ILogger logger, string endpoints);
+}

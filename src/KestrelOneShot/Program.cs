@@ -1,0 +1,3 @@
+using KestrelOneShot.Hosting;
+
+return await OneShotHost.RunAsync(args);
