@@ -109,7 +109,7 @@ public static class CommandLineSwitches
     {
         var bare = name.TrimStart('-', '/');
         var best = Mappings.Keys
-            .Select(k => (Switch: k, Distance: EditDistance(bare, k[2..])))
+            .Select(k => (Switch: k, Distance: bare.Length > 0 && k.AsSpan(2).StartsWith(bare, StringComparison.OrdinalIgnoreCase) ? 0 : EditDistance(bare, k[2..])))
             .MinBy(c => c.Distance);
         return best.Distance <= Math.Max(2, bare.Length / 3) ? $" (did you mean '{best.Switch}'?)" : "";
     }

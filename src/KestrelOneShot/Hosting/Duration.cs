@@ -34,6 +34,11 @@ public static class Duration
         if (span[unitStart] == '.')
         {
             var fraction = span[(unitStart + 1)..].IndexOfAnyExceptInRange('0', '9');
+            if (fraction == 0)
+            {
+                return false; // "1.s": a decimal point needs digits after it.
+            }
+
             unitStart = fraction < 0 ? span.Length : unitStart + 1 + fraction;
         }
 

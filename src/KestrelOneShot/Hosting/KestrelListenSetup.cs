@@ -2,6 +2,7 @@ using System.Net;
 using KestrelOneShot.ConnectionHandling;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
@@ -10,7 +11,7 @@ namespace KestrelOneShot.Hosting;
 /// Puts the one-shot connection handler on raw TCP endpoints chosen by <c>OneShot:Address</c> and
 /// <c>OneShot:Port</c>. Only the endpoints change between addresses; the connection pipeline is one.
 /// </summary>
-public sealed class KestrelListenSetup(IOptions<OneShotOptions> options) : IConfigureOptions<KestrelServerOptions>
+public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options, ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
@@ -29,6 +30,7 @@ public sealed class KestrelListenSetup(IOptions<OneShotOptions> options) : IConf
 
                 break;
             case OneShotOptions.AnyAddress:
+                LogEveryInterface(logger);
                 kestrel.ListenAnyIP(settings.Port, Pipeline);
                 break;
             default:
@@ -38,4 +40,7 @@ public sealed class KestrelListenSetup(IOptions<OneShotOptions> options) : IConf
     }
 
     private static void Pipeline(ListenOptions listen) => listen.UseConnectionHandler<OneShotConnectionHandler>();
+
+    [LoggerMessage(1, LogLevel.Warning, "Listening on every interface: any host that can reach this machine can take the shot")]
+    private static partial void LogEveryInterface(ILogger logger);
 }

@@ -1,0 +1,49 @@
+using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KestrelOneShot.Tests.ConnectionHandling;
+
+/// <summary>One <see cref="OneShotConnectionHandler"/> with its run, captured stdout and a fake clock.</summary>
+internal sealed class HandlerHarness
+{
+    public HandlerHarness(Action<OneShotOptions>? configure = null)
+    {
+        var options = new OneShotOptions();
+        configure?.Invoke(options);
+        Run = new OneShotRun(Lifetime);
+        Handler = new OneShotConnectionHandler(Run, new MessageOutput(Stdout), Options.Create(options), Time, NullLogger<OneShotConnectionHandler>.Instance);
+    }
+
+    public FakeTimeProvider Time { get; } = new();
+
+    public StopRecorder Lifetime { get; } = new();
+
+    public StringWriter Stdout { get; } = new();
+
+    public OneShotRun Run { get; }
+
+    public OneShotConnectionHandler Handler { get; }
+
+    public string[] StdoutLines => Stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public Task Connect(PipeConnection connection) => Handler.OnConnectedAsync(connection.Context).Within();
+
+    internal sealed class StopRecorder : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _stopping = new();
+
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => _stopping.Token;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public bool StopRequested => _stopping.IsCancellationRequested;
+
+        public void StopApplication() => _stopping.Cancel();
+    }
+}

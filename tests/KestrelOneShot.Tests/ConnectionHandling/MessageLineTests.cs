@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.Text;
+using KestrelOneShot.ConnectionHandling;
+
+namespace KestrelOneShot.Tests.ConnectionHandling;
+
+public sealed class MessageLineTests
+{
+    [Theory]
+    [InlineData("Who is there?\r\n", "Who is there?")]
+    [InlineData("Who is there?\n", "Who is there?")]
+    [InlineData("two\n\n", "two\\n")]
+    [InlineData("two\r\n\r\n", "two\\r\\n")]
+    [InlineData("no newline", "no newline")]
+    [InlineData("\r\n", "")]
+    [InlineData("lone cr\r", "lone cr\\r")]
+    [InlineData("tab\tstays", "tab\tstays")]
+    [InlineData("héllo ✓", "héllo ✓")]
+    [InlineData("telnet\r\0", "telnet\\r\\0")]
+    [InlineData("\u001b[31mred\u001b[0m", "\\x1B[31mred\\x1B[0m")]
+    [InlineData("bell\u0007del\u007f", "bell\\x07del\\x7F")]
+    [InlineData("c1\u009b2J", "c1\\x9B2J")]
+    public void FormatsTheMessageAsTheOperatorSeesIt(string sent, string printed) =>
+        Assert.Equal(MessageLine.Prefix + printed, MessageLine.Format(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(sent))));
+
+    [Fact]
+    public void InvalidUtf8BecomesReplacementCharacters() =>
+        Assert.Equal(MessageLine.Prefix + "a\uFFFDb\uFFFD", MessageLine.Format(new ReadOnlySequence<byte>([(byte)'a', 0xFF, (byte)'b', 0xE2, 0x82])));
+
+    [Fact]
+    public void DecodesCharactersSplitAcrossSegments()
+    {
+        // "✓\r\n" with the three bytes of ✓ and the line end spread over four segments.
+        var sequence = Segments.Of([0xE2], [0x9C, 0x93, (byte)'\r'], [(byte)'\n']);
+
+        Assert.Equal(MessageLine.Prefix + "✓", MessageLine.Format(sequence));
+    }
+
+    [Fact]
+    public void EmptyMessagePrintsThePrefixOnly() =>
+        Assert.Equal(MessageLine.Prefix, MessageLine.Format(ReadOnlySequence<byte>.Empty));
+
+    private sealed class Segments : ReadOnlySequenceSegment<byte>
+    {
+        private Segments(byte[] bytes) => Memory = bytes;
+
+        public static ReadOnlySequence<byte> Of(params byte[][] parts)
+        {
+            var first = new Segments(parts[0]);
+            var last = first;
+            foreach (var part in parts.Skip(1))
+            {
+                var next = new Segments(part) { RunningIndex = last.RunningIndex + last.Memory.Length };
+                last.Next = next;
+                last = next;
+            }
+
+            return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        }
+    }
+}
