@@ -92,7 +92,7 @@ public static partial class OneShotHost
         }
         catch (Exception ex)
         {
-            return Fail(StartupFailure.Describe(ex));
+            return Fail(StartupFailure.Describe(ex, configuration: null));
         }
 
         await using (app)
@@ -103,7 +103,7 @@ public static partial class OneShotHost
             }
             catch (Exception ex)
             {
-                return Fail(StartupFailure.Describe(ex));
+                return Fail(StartupFailure.Describe(ex, app.Configuration));
             }
         }
     }

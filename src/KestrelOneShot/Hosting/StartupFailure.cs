@@ -1,6 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
@@ -8,7 +9,9 @@ namespace KestrelOneShot.Hosting;
 /// <summary>Turns what can go wrong before the shot into an exit code and one line for the operator.</summary>
 public static partial class StartupFailure
 {
-    public static (int ExitCode, string Message) Describe(Exception exception)
+    /// <param name="configuration">The app's configuration, when the app was built: it names the
+    /// address that could not be bound when the error itself does not.</param>
+    public static (int ExitCode, string Message) Describe(Exception exception, IConfiguration? configuration)
     {
         switch (exception)
         {
@@ -28,11 +31,17 @@ public static partial class StartupFailure
                 SocketError.AddressNotAvailable => "address not available on this machine",
                 _ => socket.Message,
             };
-            var address = BindFailure().Match(exception.Message) is { Success: true } bind ? bind.Groups["address"].Value : "the configured address";
+            var address = BindFailure().Match(exception.Message) is { Success: true } bind ? bind.Groups["address"].Value : ConfiguredEndpoint(configuration);
             return (ExitCodes.CannotListen, $"cannot listen on {address}: {reason}");
         }
 
         return (ExitCodes.UnexpectedFailure, $"unexpected failure: {exception.GetType().Name}: {exception.Message}");
+    }
+
+    private static string ConfiguredEndpoint(IConfiguration? configuration)
+    {
+        var options = configuration?.GetSection(OneShotOptions.SectionName).Get<OneShotOptions>() ?? new OneShotOptions();
+        return IPAddress.TryParse(options.Address, out var ip) ? new IPEndPoint(ip, options.Port).ToString() : $"{options.Address}:{options.Port}";
     }
 
     private static T? Find<T>(Exception? exception)
