@@ -177,11 +177,19 @@ public sealed class OneShotConnectionHandlerTests
     {
         var harness = new HandlerHarness();
         var client = new PipeConnection();
-        var megabyte = new byte[1024 * 1024];
 
-        // The writer's back-pressure (64 KiB) means the client only finishes if the handler drains.
+        // Sent in 64 KiB writes: with the pipe's back-pressure the client only gets to the end of its
+        // mebibyte if the handler keeps reading after the answer.
         var serving = harness.Handler.OnConnectedAsync(client.Context);
-        var sending = client.SendAsync(megabyte, complete: true);
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                await client.SendAsync(new byte[64 * 1024]);
+            }
+
+            await client.ClientOutput.CompleteAsync();
+        }, TestContext.Current.CancellationToken);
         await Task.WhenAll(serving, sending).Within();
 
         Assert.Equal(DefaultAnswer, client.Answer());
