@@ -1,5 +1,7 @@
 using System.Net;
+
 using KestrelOneShot.ConnectionHandling;
+
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;

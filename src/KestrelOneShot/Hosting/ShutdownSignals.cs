@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+
 using Microsoft.Extensions.Hosting;
 
 namespace KestrelOneShot.Hosting;

@@ -1,5 +1,6 @@
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Hosting;
+
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

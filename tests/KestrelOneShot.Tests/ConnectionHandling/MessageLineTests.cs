@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+
 using KestrelOneShot.ConnectionHandling;
 
 namespace KestrelOneShot.Tests.ConnectionHandling;

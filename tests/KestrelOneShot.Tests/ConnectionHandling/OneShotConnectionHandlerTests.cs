@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Text;
+
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Hosting;
 
