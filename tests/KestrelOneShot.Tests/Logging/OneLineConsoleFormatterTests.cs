@@ -1,4 +1,5 @@
 using KestrelOneShot.Logging;
+
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
