@@ -97,6 +97,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task AnUnexpectedFailureExitsOneWithOneLine()
+    {
+        // The host refuses a content root that does not exist, before anything of ours runs.
+        await using var server = ServerProcess.Start(["--contentRoot", "/nonexistent/oneshot"]);
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(stdout);
+        Assert.Equal("error: unexpected failure: DirectoryNotFoundException: /nonexistent/oneshot/", Assert.Single(server.StderrLines));
+    }
+
+    [Fact]
     public async Task HelpPrintsUsageAndExitsZero()
     {
         await using var server = ServerProcess.Start(["--help"]);
