@@ -6,8 +6,6 @@ namespace KestrelOneShot.Hosting;
 /// </summary>
 public sealed class MessageOutput(TextWriter writer)
 {
-    public static MessageOutput StandardOutput { get; } = new(Console.Out);
-
     public void WriteLine(string line)
     {
         writer.WriteLine(line);

@@ -36,11 +36,12 @@ public static partial class OneShotHost
 
     /// <summary>
     /// Builds the host for the given arguments, which <see cref="CommandLineSwitches.Inspect"/> has
-    /// accepted. <paramref name="output"/> receives the served message line (stdout by default).
+    /// accepted. <paramref name="stdout"/> receives the served message line (the console's by default).
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args, MessageOutput? output = null)
+    public static WebApplicationBuilder CreateBuilder(string[] args, TextWriter? stdout = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // A one-shot never reloads its configuration: no file watchers (args given later still win).
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ConfigurationDefaults });
         builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
@@ -62,7 +63,7 @@ public static partial class OneShotHost
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(output ?? MessageOutput.StandardOutput);
+        builder.Services.AddSingleton(new MessageOutput(stdout ?? Console.Out));
         builder.Services.AddSingleton<OneShotRun>();
         builder.Services.AddSingleton<OneShotConnectionHandler>();
         builder.Services.AddHostedService<ShutdownSignals>();
@@ -72,39 +73,46 @@ public static partial class OneShotHost
     }
 
     /// <summary>The program: arguments in, exit code out, one line on stderr for every failure.</summary>
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) =>
+        RunAsync(args, OneShotHostSetup.Console, cancellationToken);
+
+    /// <summary>The program against <paramref name="setup"/>'s writers and builder hooks.</summary>
+    public static async Task<int> RunAsync(string[] args, OneShotHostSetup setup, CancellationToken cancellationToken = default)
     {
         var (help, error) = CommandLineSwitches.Inspect(args);
         if (help)
         {
-            await Console.Out.WriteAsync(CommandLineSwitches.Usage);
+            await setup.Out.WriteAsync(CommandLineSwitches.Usage);
             return ExitCodes.Served;
         }
 
         if (error is not null)
         {
-            return Fail(ExitCodes.InvalidConfiguration, error);
+            return Fail(setup, ExitCodes.InvalidConfiguration, error);
         }
 
         WebApplication app;
         try
         {
-            app = CreateBuilder(args).Build();
+            var builder = CreateBuilder(args, setup.Out);
+            setup.ConfigureBuilder?.Invoke(builder);
+            app = builder.Build();
         }
         catch (Exception ex)
         {
-            return Fail(StartupFailure.Describe(ex, configuration: null));
+            return Fail(setup, StartupFailure.Describe(ex, configuration: null));
         }
 
         await using (app)
         {
             try
             {
+                setup.Built?.Invoke(app);
                 return await app.RunOneShotAsync(cancellationToken);
             }
             catch (Exception ex)
             {
-                return Fail(StartupFailure.Describe(ex, app.Configuration));
+                return Fail(setup, StartupFailure.Describe(ex, app.Configuration));
             }
         }
     }
@@ -127,11 +135,11 @@ public static partial class OneShotHost
     private static string ReadyEndpoint(string address) =>
         address.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? address[(scheme + 3)..] : address;
 
-    private static int Fail((int ExitCode, string Message) failure) => Fail(failure.ExitCode, failure.Message);
+    private static int Fail(OneShotHostSetup setup, (int ExitCode, string Message) failure) => Fail(setup, failure.ExitCode, failure.Message);
 
-    private static int Fail(int exitCode, string message)
+    private static int Fail(OneShotHostSetup setup, int exitCode, string message)
     {
-        Console.Error.WriteLine($"error: {message}");
+        setup.Error.WriteLine($"error: {message}");
         return exitCode;
     }
 

@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace KestrelOneShot.Testing.Transport;
+
+/// <summary>
+/// One end of an in-memory connection; the server's end goes to Kestrel, the client's to the test.
+/// It behaves like TCP where tests care: completing your output is the peer's end of input,
+/// aborting is a reset for the peer (its reads and writes fail with
+/// <see cref="ConnectionResetException"/>), and both ends carry local and remote endpoints.
+/// </summary>
+/// <remarks>
+/// Each end completes only the pipe ends it owns, and an abort reaches the other end through
+/// <see cref="PipeReader.CancelPendingRead"/> and <see cref="PipeWriter.CancelPendingFlush"/>,
+/// which are safe from any thread, so no end ever completes a pipe the other may be using.
+/// </remarks>
+public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature
+{
+    private static long s_nextId;
+
+    private readonly ResettableReader _input;
+    private readonly ResettableWriter _output;
+    private readonly CancellationTokenSource _closed = new();
+    private InMemoryConnection? _peer;
+    private IDuplexPipe _transport;
+    private Exception? _failure;
+    private int _disposed;
+
+    private InMemoryConnection(PipeReader input, PipeWriter output, EndPoint local, EndPoint remote)
+    {
+        _input = new ResettableReader(this, input);
+        _output = new ResettableWriter(this, output);
+        _transport = new DuplexPipe(_input, _output);
+        ConnectionId = $"inmemory-{Interlocked.Increment(ref s_nextId)}";
+        LocalEndPoint = local;
+        RemoteEndPoint = remote;
+        Features.Set<IConnectionIdFeature>(this);
+        Features.Set<IConnectionTransportFeature>(this);
+        Features.Set<IConnectionItemsFeature>(this);
+        Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<IConnectionEndPointFeature>(this);
+    }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+    public override IDuplexPipe Transport
+    {
+        get => _transport;
+        set => _transport = value;
+    }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get => _closed.Token;
+        set => throw new NotSupportedException("The transport owns the connection's lifetime.");
+    }
+
+    /// <summary>A <see cref="Stream"/> over this end's pipes, for code that wants one.</summary>
+    public Stream AsStream() => new DuplexPipeStream(Transport);
+
+    /// <summary>Creates both ends: what one writes, the other reads.</summary>
+    public static (InMemoryConnection Server, InMemoryConnection Client) CreatePair(EndPoint serverEndPoint, EndPoint clientEndPoint, PipeOptions? options = null)
+    {
+        var toServer = new Pipe(options ?? PipeOptions.Default);
+        var toClient = new Pipe(options ?? PipeOptions.Default);
+        var server = new InMemoryConnection(toServer.Reader, toClient.Writer, serverEndPoint, clientEndPoint);
+        var client = new InMemoryConnection(toClient.Reader, toServer.Writer, clientEndPoint, serverEndPoint);
+        server._peer = client;
+        client._peer = server;
+        return (server, client);
+    }
+
+    /// <summary>Resets the connection: this end's pending and later I/O fails, and the peer sees a reset.</summary>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        if (Fail(abortReason))
+        {
+            _peer?.Fail(new ConnectionResetException("The connection was reset by the peer.", abortReason));
+        }
+    }
+
+    /// <summary>Closes this end: the peer reads its end of input, and this end's lifetime ends.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _output.CompleteAsync();
+            await _input.CompleteAsync();
+            SignalClosed();
+        }
+
+        await base.DisposeAsync();
+    }
+
+    private bool Fail(Exception failure)
+    {
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)
+        {
+            return false;
+        }
+
+        _input.CancelPendingRead();
+        _output.CancelPendingFlush();
+        SignalClosed();
+        return true;
+    }
+
+    private void SignalClosed()
+    {
+        // Cancelled off the caller's stack, as socket transports do: callbacks may be slow.
+        ThreadPool.UnsafeQueueUserWorkItem(static closed => closed.Cancel(), _closed, preferLocal: false);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            throw failure switch
+            {
+                ConnectionResetException reset => new ConnectionResetException(reset.Message, reset),
+                _ => new ConnectionAbortedException(failure.Message, failure),
+            };
+        }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    /// <summary>The pipe's reader, failing once the connection was reset or aborted.</summary>
+    private sealed class ResettableReader(InMemoryConnection connection, PipeReader inner) : PipeReader
+    {
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            connection.ThrowIfFailed();
+            var result = await inner.ReadAsync(cancellationToken);
+            if (result.IsCanceled)
+            {
+                connection.ThrowIfFailed();
+            }
+
+            return result;
+        }
+
+        public override bool TryRead(out ReadResult result)
+        {
+            connection.ThrowIfFailed();
+            return inner.TryRead(out result);
+        }
+
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    }
+
+    /// <summary>The pipe's writer, failing once the connection was reset or aborted.</summary>
+    private sealed class ResettableWriter(InMemoryConnection connection, PipeWriter inner) : PipeWriter
+    {
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            connection.ThrowIfFailed();
+            var result = await inner.FlushAsync(cancellationToken);
+            if (result.IsCanceled)
+            {
+                connection.ThrowIfFailed();
+            }
+
+            return result;
+        }
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+
+namespace KestrelOneShot.Testing.Transport;
+
+/// <summary>
+/// A bound in-memory endpoint. A client's connect completes when Kestrel accepts it; connects still
+/// waiting when the listener is unbound or disposed fail with "connection refused".
+/// </summary>
+internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound) : IConnectionListener
+{
+    private readonly Channel<PendingConnect> _backlog = Channel.CreateUnbounded<PendingConnect>();
+    private int _clientPorts = 49152;
+
+    public EndPoint EndPoint { get; } = endPoint;
+
+    public ValueTask<InMemoryConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var (server, client) = InMemoryConnection.CreatePair(EndPoint, ClientEndPoint());
+        var pending = new PendingConnect(server, client, cancellationToken);
+        if (!_backlog.Writer.TryWrite(pending))
+        {
+            throw Refused();
+        }
+
+        return new ValueTask<InMemoryConnection>(pending.Accepted.Task);
+    }
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (await _backlog.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (_backlog.Reader.TryRead(out var pending))
+                {
+                    // A connect the client gave up on is dropped, as a half-open handshake would be.
+                    if (pending.Accepted.TrySetResult(pending.Client))
+                    {
+                        return pending.Server;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return null; // Kestrel's signal that this listener is done.
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        if (_backlog.Writer.TryComplete())
+        {
+            while (_backlog.Reader.TryRead(out var pending))
+            {
+                pending.Accepted.TrySetException(Refused());
+            }
+
+            unbound(this);
+        }
+
+        return default;
+    }
+
+    public ValueTask DisposeAsync() => UnbindAsync();
+
+    private static SocketException Refused() => new((int)SocketError.ConnectionRefused);
+
+    private IPEndPoint ClientEndPoint()
+    {
+        var address = EndPoint is IPEndPoint ip && !ip.Address.Equals(IPAddress.Any) && !ip.Address.Equals(IPAddress.IPv6Any)
+            ? ip.Address
+            : IPAddress.Loopback;
+        return new IPEndPoint(address, Interlocked.Increment(ref _clientPorts));
+    }
+
+    private sealed class PendingConnect
+    {
+        public PendingConnect(InMemoryConnection server, InMemoryConnection client, CancellationToken cancellationToken)
+        {
+            Server = server;
+            Client = client;
+            if (cancellationToken.CanBeCanceled)
+            {
+                cancellationToken.Register(() => Accepted.TrySetCanceled(cancellationToken));
+            }
+        }
+
+        public InMemoryConnection Server { get; }
+
+        public InMemoryConnection Client { get; }
+
+        public TaskCompletionSource<InMemoryConnection> Accepted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace KestrelOneShot.Testing.Transport;
+
+/// <summary>
+/// A transport with no sockets: Kestrel binds its endpoints here (<see cref="IConnectionListenerFactory"/>)
+/// and tests connect to them (<see cref="IConnectionFactory"/>). Each instance is its own network, so
+/// tests running in parallel never compete for ports.
+/// </summary>
+public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionFactory
+{
+    private readonly ConcurrentDictionary<EndPoint, InMemoryConnectionListener> _listeners = new();
+    private int _nextPort = 32768;
+
+    /// <summary>The endpoints bound right now, in the order they were bound.</summary>
+    public IReadOnlyList<EndPoint> BoundEndPoints =>
+        [.. _listeners.Values.OrderBy(l => l.EndPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ? 1 : 0).Select(l => l.EndPoint)];
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        if (endpoint is IPEndPoint { Port: 0 } dynamic)
+        {
+            endpoint = new IPEndPoint(dynamic.Address, Interlocked.Increment(ref _nextPort));
+        }
+
+        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)));
+        if (!_listeners.TryAdd(endpoint, listener))
+        {
+            throw new AddressInUseException($"{endpoint} is already bound in this in-memory transport.");
+        }
+
+        return new ValueTask<IConnectionListener>(listener);
+    }
+
+    /// <summary>Connects to a bound endpoint; completes when the server accepts the connection.</summary>
+    public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        await ConnectInMemoryAsync(endpoint, cancellationToken);
+
+    /// <inheritdoc cref="ConnectAsync"/>
+    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        _listeners.TryGetValue(endpoint, out var listener)
+            ? listener.ConnectAsync(cancellationToken)
+            : ValueTask.FromException<InMemoryConnection>(new SocketException((int)SocketError.ConnectionRefused));
+}
