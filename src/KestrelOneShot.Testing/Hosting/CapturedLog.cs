@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+
 using KestrelOneShot.Logging;
+
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,8 +1,8 @@
 using System.Net;
+
 using KestrelOneShot.Hosting;
 using KestrelOneShot.Testing.Transport;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
+
 using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.Testing.Hosting;
@@ -30,7 +30,9 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
             {
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(_log);
-                builder.WebHost.ConfigureTestServices(services => services.AddInMemoryTransport(Transport));
+                // After the product's registrations, so the socket transport is replaced. (TestHost's
+                // ConfigureTestServices is a no-op on WebApplicationBuilder.WebHost: Kestrel then binds real sockets.)
+                builder.Services.AddInMemoryTransport(Transport);
             },
             Built = app => app.Lifetime.ApplicationStarted.Register(() => _started.TrySetResult()),
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelOneShot.Testing.Transport;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelOneShot.Testing.Transport;

@@ -76,11 +76,17 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The endpoints of the ready line; fails if the process exits first.</summary>
     public async Task<IReadOnlyList<IPEndPoint>> ReadyAsync()
     {
-        var exited = _process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        var first = await Task.WhenAny(_ready.Task, exited).Within();
-        return first == _ready.Task
-            ? await _ready.Task
+        var endpoints = await ReadyOrExitAsync();
+        return endpoints.Count > 0
+            ? endpoints
             : throw new InvalidOperationException($"the app exited with {_process.ExitCode} before it was ready: {Stderr}");
+    }
+
+    /// <summary>The endpoints of the ready line, or none when the process exits first.</summary>
+    public async Task<IReadOnlyList<IPEndPoint>> ReadyOrExitAsync()
+    {
+        var exited = _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return await Task.WhenAny(_ready.Task, exited).Within() == _ready.Task ? await _ready.Task : [];
     }
 
     /// <summary>Waits, bounded, for the exit; returns the exit code and everything written to stdout.</summary>

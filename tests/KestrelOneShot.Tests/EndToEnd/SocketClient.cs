@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using KestrelOneShot.Tests.Scenarios;
+
 namespace KestrelOneShot.Tests.EndToEnd;
 
 /// <summary>A real socket client, the way nc or telnet talks to the server.</summary>
@@ -18,7 +20,7 @@ internal sealed class SocketClient : IDisposable
     }
 
     /// <summary>Connects, sends, optionally ends its output, and reads the answer to the server's close.</summary>
-    public static async Task<Answer> ExchangeAsync(IPEndPoint endpoint, ReadOnlyMemory<byte> message, bool endOutput = false)
+    public static async Task<ClientAnswer> ExchangeAsync(IPEndPoint endpoint, ReadOnlyMemory<byte> message, bool endOutput = false)
     {
         using var client = await ConnectAsync(endpoint);
         await client.SendAsync(message);
@@ -34,7 +36,7 @@ internal sealed class SocketClient : IDisposable
         await Socket.SendAsync(bytes, SocketFlags.None, TestContext.Current.CancellationToken).AsTask().Within();
 
     /// <summary>Everything until the server closes: a clean end (FIN) or a reset (RST).</summary>
-    public async Task<Answer> ReadToEndAsync()
+    public async Task<ClientAnswer> ReadToEndAsync()
     {
         var received = new MemoryStream();
         var buffer = new byte[4096];
@@ -45,7 +47,7 @@ internal sealed class SocketClient : IDisposable
                 var read = await Socket.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken).AsTask().Within();
                 if (read == 0)
                 {
-                    return new Answer(received.ToArray(), Reset: false);
+                    return new ClientAnswer(received.ToArray(), Reset: false);
                 }
 
                 received.Write(buffer, 0, read);
@@ -53,14 +55,9 @@ internal sealed class SocketClient : IDisposable
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
         {
-            return new Answer(received.ToArray(), Reset: true);
+            return new ClientAnswer(received.ToArray(), Reset: true);
         }
     }
 
     public void Dispose() => Socket.Dispose();
-
-    internal sealed record Answer(byte[] Bytes, bool Reset)
-    {
-        public string Text => System.Text.Encoding.UTF8.GetString(Bytes);
-    }
 }
