@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+
+using KestrelOneShot.Testing.Transport;
+
+using Microsoft.AspNetCore.Connections;
+
+namespace KestrelOneShot.Tests.Testing;
+
+public sealed class InMemoryTransportTests
+{
+    private static readonly IPEndPoint Endpoint = new(IPAddress.Loopback, 9999);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TheClientsEndOfOutputIsTheServersEndOfInput()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+
+        await client.Transport.Output.WriteAsync("abc"u8.ToArray(), Cancellation);
+        await client.Transport.Output.CompleteAsync();
+
+        Assert.Equal(("abc", true), await ReadToEndAsync(server.Transport.Input));
+    }
+
+    [Fact]
+    public async Task TheServerClosingIsTheClientsEndOfStream()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+
+        await server.Transport.Output.WriteAsync("bye"u8.ToArray(), Cancellation);
+        await server.DisposeAsync();
+
+        Assert.Equal(("bye", true), await ReadToEndAsync(client.Transport.Input));
+        await server.ConnectionClosed.WhenCancelled().Within();
+    }
+
+    [Fact]
+    public async Task AnAbortIsAResetForThePeerAndAnAbortForItself()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+        var pendingRead = server.Transport.Input.ReadAsync(Cancellation).AsTask();
+
+        client.Abort();
+
+        await Assert.ThrowsAsync<ConnectionResetException>(() => pendingRead.Within());
+        await Assert.ThrowsAsync<ConnectionResetException>(async () => await server.Transport.Output.WriteAsync(new byte[1], Cancellation));
+        await Assert.ThrowsAsync<ConnectionAbortedException>(async () => await client.Transport.Input.ReadAsync(Cancellation));
+        await server.ConnectionClosed.WhenCancelled().Within();
+        await client.ConnectionClosed.WhenCancelled().Within();
+    }
+
+    [Fact]
+    public async Task BothEndsKnowTheirLocalAndRemoteEndpoints()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+
+        Assert.Equal(Endpoint, server.LocalEndPoint);
+        Assert.Equal(Endpoint, client.RemoteEndPoint);
+        Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
+        Assert.Equal(IPAddress.Loopback, Assert.IsType<IPEndPoint>(client.LocalEndPoint).Address);
+    }
+
+    [Fact]
+    public async Task CarriesManyConnectionsAtOnce()
+    {
+        var transport = new InMemoryTransport();
+        await using var listener = await transport.BindAsync(Endpoint, Cancellation);
+        var echo = Task.Run(async () =>
+        {
+            var served = new List<Task>();
+            for (var i = 0; i < 200; i++)
+            {
+                var connection = (await listener.AcceptAsync(Cancellation))!;
+                served.Add(Task.Run(async () =>
+                {
+                    var (text, _) = await ReadToEndAsync(connection.Transport.Input);
+                    await connection.Transport.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text.ToUpperInvariant()), Cancellation);
+                    await connection.DisposeAsync();
+                }, Cancellation));
+            }
+
+            await Task.WhenAll(served);
+        }, Cancellation);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            await using var client = await transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask().Within();
+            await client.Transport.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"client {i}"), Cancellation);
+            await client.Transport.Output.CompleteAsync();
+            return (await ReadToEndAsync(client.Transport.Input)).Text;
+        }));
+        await echo.Within();
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"CLIENT {i}"), replies);
+    }
+
+    [Fact]
+    public async Task StoppingTheListenerFailsEveryPendingConnectCleanly()
+    {
+        var transport = new InMemoryTransport();
+        var listener = await transport.BindAsync(Endpoint, Cancellation);
+        var connects = Enumerable.Range(0, 20).Select(_ => transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask()).ToArray();
+
+        await listener.UnbindAsync(Cancellation);
+
+        foreach (var connect in connects)
+        {
+            var refused = await Assert.ThrowsAsync<SocketException>(() => connect.Within());
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+
+        Assert.Null(await listener.AcceptAsync(Cancellation).AsTask().Within());
+        await Assert.ThrowsAsync<SocketException>(() => transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask());
+        Assert.Empty(transport.BoundEndPoints);
+    }
+
+    [Fact]
+    public async Task BindsLikeAnOperatingSystem()
+    {
+        var transport = new InMemoryTransport();
+        await using var first = await transport.BindAsync(Endpoint, Cancellation);
+
+        await Assert.ThrowsAsync<AddressInUseException>(async () => await transport.BindAsync(Endpoint, Cancellation));
+        await using var dynamic = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), Cancellation);
+        Assert.NotEqual(0, Assert.IsType<IPEndPoint>(dynamic.EndPoint).Port);
+        Assert.Equal([Endpoint, dynamic.EndPoint], transport.BoundEndPoints.Order(Comparer<EndPoint>.Create((a, b) => ((IPEndPoint)a).Port.CompareTo(((IPEndPoint)b).Port))));
+    }
+
+    [Fact]
+    public async Task OffersAStreamViewOfEitherEnd()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+        await using var clientStream = client.AsStream();
+        await using var serverStream = server.AsStream();
+
+        await clientStream.WriteAsync("ping"u8.ToArray(), Cancellation);
+        var buffer = new byte[4];
+        await serverStream.ReadExactlyAsync(buffer, Cancellation).AsTask().Within();
+        await serverStream.WriteAsync("pong"u8.ToArray(), Cancellation);
+        await clientStream.ReadExactlyAsync(buffer, Cancellation).AsTask().Within();
+
+        Assert.Equal("pong"u8.ToArray(), buffer);
+    }
+
+    private static async Task<(IConnectionListener Listener, InMemoryConnection Server, InMemoryConnection Client)> ConnectedPairAsync()
+    {
+        var transport = new InMemoryTransport();
+        var listener = await transport.BindAsync(Endpoint, Cancellation);
+        var connecting = transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask();
+        var server = Assert.IsType<InMemoryConnection>(await listener.AcceptAsync(Cancellation).AsTask().Within());
+        return (listener, server, await connecting.Within());
+    }
+
+    private static async Task<(string Text, bool Completed)> ReadToEndAsync(PipeReader input)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(Cancellation).AsTask().Within();
+            if (result.IsCompleted)
+            {
+                var text = System.Text.Encoding.ASCII.GetString(result.Buffer.ToArray());
+                input.AdvanceTo(result.Buffer.End);
+                return (text, true);
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+}
+
+internal static class CancellationTokenExtensions
+{
+    public static Task WhenCancelled(this CancellationToken token)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.Register(() => cancelled.TrySetResult());
+        return cancelled.Task;
+    }
+}
