@@ -32,7 +32,7 @@ public sealed class MessageLineTests
     public void DecodesCharactersSplitAcrossSegments()
     {
         // "✓\r\n" with the three bytes of ✓ and the line end spread over four segments.
-        var sequence = Segments.Of([0xE2], [0x9C, 0x93, (byte)'\r'], [(byte)'\n']);
+        var sequence = Sequences.Of([0xE2], [0x9C, 0x93, (byte)'\r'], [(byte)'\n']);
 
         Assert.Equal(MessageLine.Prefix + "✓", MessageLine.Format(sequence));
     }
@@ -40,23 +40,4 @@ public sealed class MessageLineTests
     [Fact]
     public void EmptyMessagePrintsThePrefixOnly() =>
         Assert.Equal(MessageLine.Prefix, MessageLine.Format(ReadOnlySequence<byte>.Empty));
-
-    private sealed class Segments : ReadOnlySequenceSegment<byte>
-    {
-        private Segments(byte[] bytes) => Memory = bytes;
-
-        public static ReadOnlySequence<byte> Of(params byte[][] parts)
-        {
-            var first = new Segments(parts[0]);
-            var last = first;
-            foreach (var part in parts.Skip(1))
-            {
-                var next = new Segments(part) { RunningIndex = last.RunningIndex + last.Memory.Length };
-                last.Next = next;
-                last = next;
-            }
-
-            return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-        }
-    }
 }
