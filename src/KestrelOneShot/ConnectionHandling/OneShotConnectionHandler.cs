@@ -4,9 +4,9 @@ using System.Net;
 using System.Text;
 
 using KestrelOneShot.Hosting;
+using KestrelOneShot.ProxyProtocol;
 
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -64,6 +64,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         if (buffer.IsEmpty)
         {
             input.AdvanceTo(buffer.End);
+            _run.ProbeSeen();
             Log.ProbeClosedEmpty(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
@@ -75,32 +76,36 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
             return;
         }
 
+        var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
+        var served = new ServedMessage(
+            MessageLine.Format(message),
+            _run.KeepsRawMessages ? message.ToArray() : null,
+            message.Length,
+            Capped: buffer.Length > message.Length,
+            connection.LocalEndPoint,
+            connection.RemoteEndPoint,
+            connection.Features.Get<ProxyHeader>());
         try
         {
-            await ServeAsync(connection, result);
+            await ServeAsync(connection, result, served);
         }
         finally
         {
-            _run.Stop();
+            _run.ShotServed(served);
         }
     }
 
     /// <summary>The first read, or null when the connection turned out to be a probe.</summary>
     private async ValueTask<ReadResult?> ReadFirstAsync(ConnectionContext connection)
     {
-        // Kestrel asks every connection to close when the host stops; honouring that here is what
-        // lets an idle extra connection end at once instead of holding the exit for ShutdownTimeout.
-        var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
-        using var timeout = _readTimeout > TimeSpan.Zero
-            ? new CancellationTokenSource(_readTimeout, _time)
-            : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, closing, connection.ConnectionClosed);
+        using var deadline = new ReadDeadline(connection, _readTimeout, _time);
         try
         {
-            return await connection.Transport.Input.ReadAsync(linked.Token);
+            return await connection.Transport.Input.ReadAsync(deadline.Token);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.TimedOut)
         {
+            _run.ProbeSeen();
             Log.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
         }
         catch (OperationCanceledException)
@@ -109,22 +114,27 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
         {
+            _run.ProbeSeen();
             Log.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
         }
 
         return null;
     }
 
-    private async Task ServeAsync(ConnectionContext connection, ReadResult first)
+    private async Task ServeAsync(ConnectionContext connection, ReadResult first, ServedMessage served)
     {
         var input = connection.Transport.Input;
-        var buffer = first.Buffer;
-        var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
-        var unread = buffer.Length > message.Length;
+        _output.WriteLine(served.Line);
+        if (served.Proxy?.Hop is { } hop)
+        {
+            Log.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, served.Bytes, served.Capped);
+        }
+        else
+        {
+            Log.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, served.Bytes, served.Capped);
+        }
 
-        _output.WriteLine(MessageLine.Format(message));
-        Log.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, message.Length, unread);
-        input.AdvanceTo(buffer.End);
+        input.AdvanceTo(first.Buffer.End);
 
         try
         {
@@ -137,6 +147,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
 
         // Input that already arrived past the first read is unread input too.
+        var unread = served.Capped;
         var peerDone = first.IsCompleted;
         if (!peerDone && input.TryRead(out var more))
         {
@@ -183,7 +194,15 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         private static partial void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, string capped);
 
         public static void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, bool capped) =>
-            Served(logger, connectionId, remote, bytes, capped ? " (capped; the rest is discarded)" : "");
+            Served(logger, connectionId, remote, bytes, CappedNote(capped));
+
+        [LoggerMessage(9, LogLevel.Information, "Served connection {ConnectionId} from {Remote} via proxy {Hop}: {Bytes} bytes{Capped}")]
+        private static partial void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, string capped);
+
+        public static void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, bool capped) =>
+            ServedThroughProxy(logger, connectionId, remote, hop, bytes, CappedNote(capped));
+
+        private static string CappedNote(bool capped) => capped ? " (capped; the rest is discarded)" : "";
 
         [LoggerMessage(2, LogLevel.Debug, "Probe {ConnectionId} from {Remote} closed without sending data")]
         public static partial void ProbeClosedEmpty(ILogger logger, string connectionId, EndPoint? remote);

@@ -17,6 +17,9 @@ public static class CommandLineSwitches
         ["--response"] = Prefix + nameof(OneShotOptions.Response),
         ["--read-timeout"] = Prefix + nameof(OneShotOptions.ReadTimeout),
         ["--wait-timeout"] = Prefix + nameof(OneShotOptions.WaitTimeout),
+        ["--count"] = Prefix + nameof(OneShotOptions.Count),
+        ["--proxy-protocol"] = Prefix + nameof(OneShotOptions.ProxyProtocol),
+        ["--report"] = Prefix + nameof(OneShotOptions.ReportPath),
     };
 
     // Host-level keys that ASP.NET Core reads from the command line without a section.
@@ -35,6 +38,9 @@ public static class CommandLineSwitches
           --response <text>         answer sent as UTF-8 (default "Good talking to you\n")
           --read-timeout <dur>      a connection that sends nothing by then is a probe (default 30s, 0 = none)
           --wait-timeout <dur>      exit 4 when nothing was served by then (default none)
+          --count <n>               serve n messages, then stop (default 1)
+          --proxy-protocol <mode>   off, required or optional: PROXY protocol v1/v2 headers (default off)
+          --report <file>           write a JSON report of the run to <file>
           -h, --help                show this help
 
         Durations: 00:00:30, 30s, 500ms, 2m, 1h.
@@ -42,7 +48,7 @@ public static class CommandLineSwitches
         variables or --OneShot:Port=9999.
 
         Exit codes: 0 served, 1 unexpected failure, 2 invalid configuration or arguments,
-        3 cannot listen, 4 nothing served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
+        3 cannot listen, 4 not all served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
         """;
 
     private static readonly string[] HelpSwitches = ["-h", "--help", "-?", "/?"];

@@ -1,9 +1,11 @@
 using System.Net;
 
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.ProxyProtocol;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +20,11 @@ public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options,
     public void Configure(KestrelServerOptions kestrel)
     {
         var settings = options.Value;
+        if (settings.ProxyProtocol == ProxyProtocolMode.Optional)
+        {
+            LogOptionalProxyProtocol(logger);
+        }
+
         switch (settings.Address.ToLowerInvariant())
         {
             case OneShotOptions.LocalhostAddress:
@@ -41,7 +48,19 @@ public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options,
         }
     }
 
-    private static void Pipeline(ListenOptions listen) => listen.UseConnectionHandler<OneShotConnectionHandler>();
+    private void Pipeline(ListenOptions listen)
+    {
+        if (options.Value.ProxyProtocol != ProxyProtocolMode.Off)
+        {
+            var proxyProtocol = listen.ApplicationServices.GetRequiredService<ProxyProtocolMiddleware>();
+            listen.Use(next => connection => proxyProtocol.OnConnectionAsync(connection, next));
+        }
+
+        listen.UseConnectionHandler<OneShotConnectionHandler>();
+    }
+
+    [LoggerMessage(2, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header")]
+    private static partial void LogOptionalProxyProtocol(ILogger logger);
 
     [LoggerMessage(1, LogLevel.Warning, "Listening on every interface: any host that can reach this machine can take the shot")]
     private static partial void LogEveryInterface(ILogger logger);

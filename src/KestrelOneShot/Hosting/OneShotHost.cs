@@ -1,5 +1,6 @@
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Logging;
+using KestrelOneShot.ProxyProtocol;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -66,6 +67,7 @@ public static partial class OneShotHost
         builder.Services.AddSingleton(new MessageOutput(stdout ?? Console.Out));
         builder.Services.AddSingleton<OneShotRun>();
         builder.Services.AddSingleton<OneShotConnectionHandler>();
+        builder.Services.AddSingleton<ProxyProtocolMiddleware>();
         builder.Services.AddHostedService<ShutdownSignals>();
         builder.Services.AddHostedService<WaitTimeoutService>();
 
@@ -124,6 +126,7 @@ public static partial class OneShotHost
     public static async Task<int> RunOneShotAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
+        app.Services.GetRequiredService<OneShotRun>().MarkReady();
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
         LogReady(app.Logger, string.Join(", ", addresses.Select(ReadyEndpoint)));
 

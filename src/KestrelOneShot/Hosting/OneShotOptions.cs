@@ -27,4 +27,24 @@ public sealed class OneShotOptions
     public string ReadTimeout { get; set; } = "30s";
 
     public string? WaitTimeout { get; set; }
+
+    /// <summary>How many messages to serve before stopping; probes never count.</summary>
+    public int Count { get; set; } = 1;
+
+    public ProxyProtocolMode ProxyProtocol { get; set; } = ProxyProtocolMode.Off;
+
+    /// <summary>Where to write the JSON report of the run, if anywhere.</summary>
+    public string? ReportPath { get; set; }
+}
+
+/// <summary>Whether connections start with a PROXY protocol header (v1 or v2).</summary>
+public enum ProxyProtocolMode
+{
+    Off,
+
+    /// <summary>Every connection must start with a valid header.</summary>
+    Required,
+
+    /// <summary>A header is read when the connection starts with a signature; plain connections pass.</summary>
+    Optional,
 }

@@ -20,6 +20,9 @@ public sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
         [nameof(OneShotOptions.Response)] = ("--response", "any text"),
         [nameof(OneShotOptions.ReadTimeout)] = ("--read-timeout", Duration.Accepted),
         [nameof(OneShotOptions.WaitTimeout)] = ("--wait-timeout", Duration.Accepted),
+        [nameof(OneShotOptions.Count)] = ("--count", "a whole number from 1 up"),
+        [nameof(OneShotOptions.ProxyProtocol)] = ("--proxy-protocol", "off, required or optional"),
+        [nameof(OneShotOptions.ReportPath)] = ("--report", "a file path"),
     };
 
     public ValidateOptionsResult Validate(string? name, OneShotOptions options)
@@ -53,6 +56,22 @@ public sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
         if (options.WaitTimeout is not null && !Duration.TryParse(options.WaitTimeout, out _))
         {
             failures.Add(Describe(nameof(options.WaitTimeout), options.WaitTimeout));
+        }
+
+        if (options.Count < 1)
+        {
+            failures.Add(Describe(nameof(options.Count), options.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        // The binder also takes numbers for an enum ("7"): only the named modes are meant.
+        if (!Enum.IsDefined(options.ProxyProtocol))
+        {
+            failures.Add(Describe(nameof(options.ProxyProtocol), ((int)options.ProxyProtocol).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (options.ReportPath is { Length: 0 })
+        {
+            failures.Add(Describe(nameof(options.ReportPath), options.ReportPath));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

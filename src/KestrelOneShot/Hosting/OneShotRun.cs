@@ -1,4 +1,10 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+using KestrelOneShot.ProxyProtocol;
+
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
 
@@ -13,14 +19,27 @@ public enum RunOutcome
     Terminated,
 }
 
+/// <summary>One served message, as the report tells it.</summary>
+/// <param name="Raw">The captured bytes; kept only when a report was asked for.</param>
+public sealed record ServedMessage(string Line, byte[]? Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy);
+
 /// <summary>
-/// The run's single source of truth: the first of "served", "wait timed out" or "signalled" wins,
-/// atomically, across every listener and connection (the handler instance is shared by the
-/// 127.0.0.1 and ::1 listeners, and Kestrel keeps serving accepted connections while it stops).
+/// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,
+/// across every listener and connection: the handler is shared by the 127.0.0.1 and ::1 listeners,
+/// and Kestrel keeps serving accepted connections while it stops), how the run ended (the first of
+/// "all served", "wait timed out" or "signalled" wins), and what the report needs.
 /// </summary>
-public sealed class OneShotRun(IHostApplicationLifetime lifetime)
+public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneShotOptions> options, TimeProvider time)
 {
+    private readonly int _count = options.Value.Count;
+    private readonly ConcurrentQueue<ServedMessage> _served = new();
     private int _outcome = (int)RunOutcome.Waiting;
+    private int _taken;
+    private int _finished;
+    private int _probes;
+
+    /// <summary>True when the served bytes must be kept (a report was asked for).</summary>
+    public bool KeepsRawMessages { get; } = options.Value.ReportPath is not null;
 
     public RunOutcome Outcome => (RunOutcome)Volatile.Read(ref _outcome);
 
@@ -33,11 +52,46 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime)
         _ => ExitCodes.UnexpectedFailure,
     };
 
+    public int Probes => Volatile.Read(ref _probes);
+
+    public IReadOnlyList<ServedMessage> Served => [.. _served];
+
+    /// <summary>When the listeners were bound; null before.</summary>
+    public long? ReadyTimestamp { get; private set; }
+
+    /// <summary>When the last shot was answered; null before.</summary>
+    public long? ServedTimestamp { get; private set; }
+
     /// <summary>
-    /// Claims the shot for the calling connection. True for exactly one caller; the caller then owns
-    /// the answer and calls <see cref="Stop"/> when it is done.
+    /// Claims a shot for the calling connection. True for exactly <c>Count</c> callers while the run
+    /// waits; each then owns its answer and calls <see cref="ShotServed"/> when done.
     /// </summary>
-    public bool TryTakeShot() => TryEnd(RunOutcome.Served);
+    public bool TryTakeShot()
+    {
+        if (Outcome != RunOutcome.Waiting)
+        {
+            return false;
+        }
+
+        var taken = Interlocked.Increment(ref _taken);
+        // The last shot ends the wait, unless a timeout or a signal ended it first.
+        return taken < _count || (taken == _count && TryEnd(RunOutcome.Served));
+    }
+
+    /// <summary>A shot's answer is done; the host stops once every shot's is.</summary>
+    public void ShotServed(ServedMessage message)
+    {
+        _served.Enqueue(message);
+        if (Interlocked.Increment(ref _finished) == _count)
+        {
+            ServedTimestamp = time.GetTimestamp();
+            Stop();
+        }
+    }
+
+    public void ProbeSeen() => Interlocked.Increment(ref _probes);
+
+    public void MarkReady() => ReadyTimestamp = time.GetTimestamp();
 
     /// <summary>Ends the run with <paramref name="outcome"/> unless it already ended, and stops the host.</summary>
     public bool TryEndAndStop(RunOutcome outcome)
@@ -51,7 +105,7 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime)
         return true;
     }
 
-    public void Stop() => lifetime.StopApplication();
+    private void Stop() => lifetime.StopApplication();
 
     private bool TryEnd(RunOutcome outcome) =>
         Interlocked.CompareExchange(ref _outcome, (int)outcome, (int)RunOutcome.Waiting) == (int)RunOutcome.Waiting;

@@ -15,7 +15,7 @@ internal sealed class HandlerHarness
     {
         var options = new OneShotOptions();
         configure?.Invoke(options);
-        Run = new OneShotRun(Lifetime);
+        Run = new OneShotRun(Lifetime, Options.Create(options), Time);
         Handler = new OneShotConnectionHandler(Run, new MessageOutput(Stdout), Options.Create(options), Time, NullLogger<OneShotConnectionHandler>.Instance);
     }
 
