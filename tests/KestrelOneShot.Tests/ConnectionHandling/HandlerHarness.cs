@@ -1,8 +1,8 @@
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Hosting;
+using KestrelOneShot.ProxyProtocol;
 
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,7 +16,8 @@ internal sealed class HandlerHarness
         var options = new OneShotOptions();
         configure?.Invoke(options);
         Run = new OneShotRun(Lifetime, Options.Create(options), Time);
-        Handler = new OneShotConnectionHandler(Run, new MessageOutput(Stdout), Options.Create(options), Time, NullLogger<OneShotConnectionHandler>.Instance);
+        Handler = new OneShotConnectionHandler(Run, new MessageOutput(Stdout), Options.Create(options), Time, HandlerLog);
+        ProxyProtocol = new ProxyProtocolMiddleware(Run, Options.Create(options), Time, ProxyProtocolLog);
     }
 
     public FakeTimeProvider Time { get; } = new();
@@ -29,9 +30,19 @@ internal sealed class HandlerHarness
 
     public OneShotConnectionHandler Handler { get; }
 
+    public ListLogger<OneShotConnectionHandler> HandlerLog { get; } = new();
+
+    public ProxyProtocolMiddleware ProxyProtocol { get; }
+
+    public ListLogger<ProxyProtocolMiddleware> ProxyProtocolLog { get; } = new();
+
     public string[] StdoutLines => Stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     public Task Connect(PipeConnection connection) => Handler.OnConnectedAsync(connection.Context).Within();
+
+    /// <summary>The connection through the PROXY protocol middleware, then the handler, as Kestrel composes them.</summary>
+    public Task ConnectThroughProxyProtocol(PipeConnection connection) =>
+        ProxyProtocol.OnConnectionAsync(connection.Context, Handler.OnConnectedAsync);
 
     internal sealed class StopRecorder : IHostApplicationLifetime
     {

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Text;
+using KestrelOneShot.Hosting;
+using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Tests.ConnectionHandling;
+
+namespace KestrelOneShot.Tests.ProxyProtocol;
+
+public sealed class ProxyProtocolMiddlewareTests
+{
+    private static readonly byte[] Answer = "Good talking to you\n"u8.ToArray();
+    private static readonly byte[] V2Signature = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
+    private static readonly byte[] V1Header = "PROXY TCP4 203.0.113.7 127.0.0.1 40123 9999\r\n"u8.ToArray();
+
+    [Fact]
+    public async Task TheClientsMessageInTheHeadersSegmentIsServedAndTheOriginalClientIsTheRemote()
+    {
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
+        var client = new PipeConnection();
+        var hop = client.Context.RemoteEndPoint;
+
+        await client.SendAsync([.. V1Header, .. "Who is there?\r\n"u8]);
+        await harness.ConnectThroughProxyProtocol(client).Within();
+
+        Assert.Equal(Answer, client.Answer());
+        Assert.Equal(["The message was: Who is there?"], harness.StdoutLines);
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Context.RemoteEndPoint);
+        var header = client.Context.Features.Get<ProxyHeader>()!;
+        Assert.Equal(hop, header.Hop);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:9999"), header.Destination);
+        Assert.Contains(harness.HandlerLog.Lines, l => l == $"Information: Served connection {client.Context.ConnectionId} from 203.0.113.7:40123 via proxy {hop}: 15 bytes");
+    }
+
+    [Fact]
+    public async Task AV2HeaderArrivingOneByteAtATimeIsReadWithThePipe()
+    {
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
+        var client = new PipeConnection();
+        byte[] header = [.. V2Signature, 0x21, 0x11, 0x00, 12, 198, 51, 100, 9, 127, 0, 0, 1, 0x30, 0x39, 0x27, 0x0F];
+
+        var serving = harness.ConnectThroughProxyProtocol(client);
+        foreach (var b in header)
+        {
+            Assert.False(serving.IsCompleted);
+            await client.SendAsync([b]);
+        }
+
+        await client.SendAsync("split\n"u8.ToArray());
+        await serving.Within();
+
+        Assert.Equal(Answer, client.Answer());
+        Assert.Equal(["The message was: split"], harness.StdoutLines);
+        Assert.Equal(IPEndPoint.Parse("198.51.100.9:12345"), client.Context.RemoteEndPoint);
+    }
+
+    [Fact]
+    public async Task AV2LocalHealthCheckIsAProbe()
+    {
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
+        var check = new PipeConnection();
+
+        await check.SendAsync([.. V2Signature, 0x20, 0x00, 0x00, 0x00]);
+        await harness.ConnectThroughProxyProtocol(check).Within();
+
+        Assert.Empty(check.Answer());
+        Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Equal(1, harness.Run.Probes);
+    }
+
+    [Fact]
+    public async Task AValidHeaderFollowedByNothingIsAProbe()
+    {
+        // HAProxy's send-proxy health check: a real-looking header, then the connection ends.
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
+        var check = new PipeConnection();
+
+        await check.SendAsync(V1Header, complete: true);
+        await harness.ConnectThroughProxyProtocol(check).Within();
+
+        Assert.Empty(check.Answer());
+        Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Equal(1, harness.Run.Probes);
+    }
+
+    [Fact]
+    public async Task OptionalModeLetsAPlainConnectionThroughUntouched()
+    {
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Optional);
+        var client = new PipeConnection();
+        var remote = client.Context.RemoteEndPoint;
+
+        await client.SendAsync("PRO, not a header\n"u8.ToArray());
+        await harness.ConnectThroughProxyProtocol(client).Within();
+
+        Assert.Equal(["The message was: PRO, not a header"], harness.StdoutLines);
+        Assert.Equal(remote, client.Context.RemoteEndPoint);
+        Assert.Null(client.Context.Features.Get<ProxyHeader>());
+    }
+
+    [Fact]
+    public async Task OptionalModeStillReadsAHeader()
+    {
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Optional);
+        var client = new PipeConnection();
+
+        await client.SendAsync([.. V1Header, .. "hi"u8]);
+        await harness.ConnectThroughProxyProtocol(client).Within();
+
+        Assert.Equal(["The message was: hi"], harness.StdoutLines);
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Context.RemoteEndPoint);
+    }
+
+    public static TheoryData<byte[], string> BadHeaders => new()
+    {
+        { "hello\n"u8.ToArray(), "no PROXY protocol header, and one is required" },
+        { Encoding.ASCII.GetBytes("PROXY TCP4 " + new string('9', 120)), "v1 header has no CRLF within 107 bytes" },
+        { [.. V2Signature, 0x31, 0x11, 0x00, 0x0C], "v2 header has unknown version 3" },
+        { [.. V2Signature, 0x2F, 0x11, 0x00, 0x0C], "v2 header has unknown command 15" },
+        { [.. V2Signature, 0x21, 0x21, 0x00, 0x0C, .. new byte[12]], "v2 header is 12 bytes, too short for its address family (36)" },
+        { [.. V2Signature, 0x21, 0x11, 0xFF, 0xFF], "v2 header declares 65535 bytes, over the 4080-byte cap" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadHeaders))]
+    public async Task ABadHeaderIsClosedAtOnceWithOneWarningAndLeavesTheShot(byte[] sent, string reason)
+    {
+        // The client keeps its side open: the verdict must not wait for more bytes or for the clock.
+        var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
+        var client = new PipeConnection();
+
+        await client.SendAsync(sent);
+        await harness.ConnectThroughProxyProtocol(client).Within();
+
+        Assert.Empty(client.Answer());
+        Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Equal(0, harness.Run.Probes);
+        Assert.Equal([$"Warning: Connection {client.Context.ConnectionId} from {client.Context.RemoteEndPoint} closed: {reason}"], harness.ProxyProtocolLog.Lines);
+    }
+
+    [Fact]
+    public async Task AHeaderThatDoesNotCompleteWithinReadTimeoutIsClosed()
+    {
+        var harness = new HandlerHarness(o =>
+        {
+            o.ProxyProtocol = ProxyProtocolMode.Required;
+            o.ReadTimeout = "5s";
+        });
+        var client = new PipeConnection();
+
+        await client.SendAsync("PROXY TCP4 1.2.3.4"u8.ToArray());
+        var serving = harness.ConnectThroughProxyProtocol(client);
+        Assert.False(serving.IsCompleted);
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        await serving.Within();
+
+        Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Single(harness.ProxyProtocolLog.Lines, l => l.EndsWith("closed: the PROXY header did not complete within 00:00:05", StringComparison.Ordinal));
+    }
+}
