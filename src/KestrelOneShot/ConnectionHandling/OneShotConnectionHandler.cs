@@ -138,7 +138,8 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
 
         try
         {
-            await connection.Transport.Output.WriteAsync(_response, connection.ConnectionClosed);
+            // Not ConnectionClosed: it fires on the client's FIN, and a client that half-closed still reads.
+            await connection.Transport.Output.WriteAsync(_response, ReadDeadline.Closing(connection));
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Logging;
 using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Reporting;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -81,6 +82,7 @@ public static partial class OneShotHost
     /// <summary>The program against <paramref name="setup"/>'s writers and builder hooks.</summary>
     public static async Task<int> RunAsync(string[] args, OneShotHostSetup setup, CancellationToken cancellationToken = default)
     {
+        var startTimestamp = TimeProvider.System.GetTimestamp();
         var (help, error) = CommandLineSwitches.Inspect(args);
         if (help)
         {
@@ -93,29 +95,39 @@ public static partial class OneShotHost
             return Fail(setup, ExitCodes.InvalidConfiguration, error);
         }
 
+        WebApplicationBuilder? builder = null;
         WebApplication app;
         try
         {
-            var builder = CreateBuilder(args, setup.Out);
+            builder = CreateBuilder(args, setup.Out);
             setup.ConfigureBuilder?.Invoke(builder);
-            app = builder.Build();
+            app = builder.Build(); // Kestrel reads the validated options here already.
         }
         catch (Exception ex)
         {
-            return Fail(setup, StartupFailure.Describe(ex, configuration: null));
+            var (exitCode, message) = StartupFailure.Describe(ex, builder?.Configuration);
+            Fail(setup, exitCode, message);
+            return builder is null ? exitCode : WriteReport(builder.Configuration, run: null, setup, exitCode, message, startTimestamp);
         }
 
         await using (app)
         {
+            int exitCode;
+            string? failure = null;
             try
             {
                 setup.Built?.Invoke(app);
-                return await app.RunOneShotAsync(cancellationToken);
+                exitCode = await app.RunOneShotAsync(cancellationToken);
             }
             catch (Exception ex)
             {
-                return Fail(setup, StartupFailure.Describe(ex, app.Configuration));
+                (exitCode, failure) = StartupFailure.Describe(ex, app.Configuration);
+                Fail(setup, exitCode, failure);
             }
+
+            // The run cannot be had when the options it reads are invalid; the report then says only that.
+            var run = exitCode == ExitCodes.InvalidConfiguration ? null : app.Services.GetRequiredService<OneShotRun>();
+            return WriteReport(app.Configuration, run, setup, exitCode, failure, startTimestamp);
         }
     }
 
@@ -126,19 +138,42 @@ public static partial class OneShotHost
     public static async Task<int> RunOneShotAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
-        app.Services.GetRequiredService<OneShotRun>().MarkReady();
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        LogReady(app.Logger, string.Join(", ", addresses.Select(ReadyEndpoint)));
+        var endpoints = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Select(ReadyEndpoint)
+            .ToArray();
+        app.Services.GetRequiredService<OneShotRun>().MarkReady(endpoints);
+        LogReady(app.Logger, string.Join(", ", endpoints));
 
         await app.WaitForShutdownAsync(cancellationToken);
         return app.Services.GetRequiredService<OneShotRun>().ExitCode;
     }
 
+    /// <summary>
+    /// Writes the <c>--report</c> file, for every run whose configuration could be read (a failed
+    /// validation included). A report that cannot be written turns the exit code into 1.
+    /// </summary>
+    private static int WriteReport(IConfiguration configuration, OneShotRun? run, OneShotHostSetup setup, int exitCode, string? failure, long startTimestamp)
+    {
+        if (configuration[$"{OneShotOptions.SectionName}:{nameof(OneShotOptions.ReportPath)}"] is not { Length: > 0 } path)
+        {
+            return exitCode;
+        }
+
+        var report = RunReport.Create(exitCode, failure, run, TimeProvider.System, startTimestamp, TimeProvider.System.GetTimestamp());
+        try
+        {
+            RunReportWriter.Write(path, report);
+            return exitCode;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(setup, ExitCodes.UnexpectedFailure, $"cannot write the report to {path}: {ex.Message}");
+        }
+    }
+
     // Kestrel names every endpoint as a URL; this is raw TCP, so the scheme is noise.
     private static string ReadyEndpoint(string address) =>
         address.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? address[(scheme + 3)..] : address;
-
-    private static int Fail(OneShotHostSetup setup, (int ExitCode, string Message) failure) => Fail(setup, failure.ExitCode, failure.Message);
 
     private static int Fail(OneShotHostSetup setup, int exitCode, string message)
     {

@@ -56,6 +56,9 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
 
     public IReadOnlyList<ServedMessage> Served => [.. _served];
 
+    /// <summary>The bound endpoints, as the ready line names them.</summary>
+    public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
     /// <summary>When the listeners were bound; null before.</summary>
     public long? ReadyTimestamp { get; private set; }
 
@@ -91,7 +94,11 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
 
     public void ProbeSeen() => Interlocked.Increment(ref _probes);
 
-    public void MarkReady() => ReadyTimestamp = time.GetTimestamp();
+    public void MarkReady(IReadOnlyList<string> endpoints)
+    {
+        Endpoints = endpoints;
+        ReadyTimestamp = time.GetTimestamp();
+    }
 
     /// <summary>Ends the run with <paramref name="outcome"/> unless it already ended, and stops the host.</summary>
     public bool TryEndAndStop(RunOutcome outcome)

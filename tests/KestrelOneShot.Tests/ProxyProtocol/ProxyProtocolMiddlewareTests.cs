@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+
 using KestrelOneShot.Hosting;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Tests.ConnectionHandling;

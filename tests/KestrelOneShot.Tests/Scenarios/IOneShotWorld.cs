@@ -25,6 +25,9 @@ public interface IServerUnderTest : IAsyncDisposable
 
 public interface IClientUnderTest : IAsyncDisposable
 {
+    /// <summary>The client's own end, as the server sees it as its remote endpoint.</summary>
+    EndPoint LocalEndPoint { get; }
+
     Task SendAsync(ReadOnlyMemory<byte> bytes);
 
     /// <summary>Ends the client's output (a TCP half-close): the server's end of input.</summary>

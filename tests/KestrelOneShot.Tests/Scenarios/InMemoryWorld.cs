@@ -42,6 +42,8 @@ public sealed class InMemoryWorld : IOneShotWorld
 
     private sealed class Client(InMemoryConnection connection) : IClientUnderTest
     {
+        public EndPoint LocalEndPoint => connection.LocalEndPoint!;
+
         public async Task SendAsync(ReadOnlyMemory<byte> bytes) =>
             await connection.Transport.Output.WriteAsync(bytes, TestContext.Current.CancellationToken).AsTask().Within();
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 
 namespace KestrelOneShot.Tests.Scenarios;
 
@@ -30,6 +31,20 @@ public abstract class OneShotScenarios(IOneShotWorld world)
         Assert.Equal(Answer, answer.Text);
         Assert.False(answer.Reset);
         Assert.Equal("The message was: Who is there?\n", run.Stdout);
+        Assert.Equal(0, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task AClientThatEndsItsOutputRightAfterItsMessageIsAnswered()
+    {
+        // printf 'hi\n' | nc -N: the message and the FIN arrive together, and the client still reads.
+        await using var server = await world.StartAsync();
+
+        var answer = await ExchangeAsync(server, "hi\n"u8.ToArray(), endOutput: true);
+        var run = await server.ExitAsync();
+
+        Assert.Equal(Answer, answer.Text);
+        Assert.Equal("The message was: hi\n", run.Stdout);
         Assert.Equal(0, run.ExitCode);
     }
 
@@ -95,6 +110,45 @@ public abstract class OneShotScenarios(IOneShotWorld world)
             var answered = Assert.Single(answers.Select((a, i) => (Answer: a, Index: i)), x => x.Answer.Bytes.Length > 0);
             Assert.Equal(Answer, answered.Answer.Text);
             Assert.Equal($"The message was: client {answered.Index}\n", run.Stdout);
+            Assert.Equal(0, run.ExitCode);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CountServesExactlyThatManyClientsAndProbesDoNotCount()
+    {
+        await using var server = await world.StartAsync("--count", "3");
+        await using (var probe = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await probe.EndOutputAsync();
+            await probe.ReadToEndAsync();
+        }
+
+        var clients = new List<IClientUnderTest>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                clients.Add(await server.ConnectAsync(server.EndPoints[i % server.EndPoints.Count]));
+            }
+
+            await Task.WhenAll(clients.Select((c, i) => c.SendAsync(Encoding.ASCII.GetBytes($"client {i}\n"))));
+            var answers = await Task.WhenAll(clients.Select(c => c.ReadToEndAsync()));
+            var run = await server.ExitAsync();
+
+            var answered = answers.Select((a, i) => (Answer: a, Index: i)).Where(x => x.Answer.Bytes.Length > 0).ToArray();
+            Assert.Equal(3, answered.Length);
+            Assert.All(answered, x => Assert.Equal(Answer, x.Answer.Text));
+            Assert.Equal(
+                answered.Select(x => $"The message was: client {x.Index}").Order(),
+                run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
             Assert.Equal(0, run.ExitCode);
         }
         finally
@@ -189,6 +243,72 @@ public abstract class OneShotScenarios(IOneShotWorld world)
         var line = Assert.Single(run.Stderr);
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheReportTellsWhoWasServedAndHowManyProbesCameFirst()
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using var server = await world.StartAsync("--report", report, "--max-bytes", "4");
+            await using (var probe = await server.ConnectAsync(server.EndPoints[0]))
+            {
+                await probe.EndOutputAsync();
+                await probe.ReadToEndAsync();
+            }
+
+            await using var client = await server.ConnectAsync(server.EndPoints[0]);
+            await client.SendAsync(new byte[] { (byte)'o', (byte)'k', 0xFF, 0x07, (byte)'!' });
+            await client.EndOutputAsync();
+            await client.ReadToEndAsync();
+            var run = await server.ExitAsync();
+
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+            var root = json.RootElement;
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("served", root.GetProperty("outcome").GetString());
+            Assert.Equal(0, root.GetProperty("exitCode").GetInt32());
+            Assert.Equal(1, root.GetProperty("probes").GetInt32());
+            Assert.Equal(server.EndPoints.Select(e => e.ToString()), root.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()));
+            var served = Assert.Single(root.GetProperty("served").EnumerateArray().ToArray());
+            Assert.Equal("ok\uFFFD\\x07", served.GetProperty("text").GetString());
+            Assert.Equal(Convert.ToBase64String([(byte)'o', (byte)'k', 0xFF, 0x07]), served.GetProperty("base64").GetString());
+            Assert.Equal(4, served.GetProperty("bytes").GetInt32());
+            Assert.True(served.GetProperty("capped").GetBoolean());
+            Assert.Equal(client.LocalEndPoint.ToString(), served.GetProperty("remoteEndPoint").GetString());
+            Assert.Equal(server.EndPoints[0].ToString(), served.GetProperty("localEndPoint").GetString());
+            Assert.False(served.TryGetProperty("proxy", out _));
+            var timings = root.GetProperty("timings");
+            Assert.All(["startToReadyMs", "readyToServedMs", "servedToExitMs"], t => Assert.True(timings.GetProperty(t).GetDouble() >= 0));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Theory]
+    [InlineData("wait-timeout", 4, "--wait-timeout", "100ms")]
+    [InlineData("invalid-configuration", 2, "--count", "0")]
+    public async Task TheReportIsWrittenWhenNothingWasServedToo(string outcome, int exitCode, params string[] args)
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using var server = await world.StartAsync(["--report", report, .. args]);
+            var run = await server.ExitAsync();
+
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+            Assert.Equal(exitCode, run.ExitCode);
+            Assert.Equal(outcome, json.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal(exitCode, json.RootElement.GetProperty("exitCode").GetInt32());
+            Assert.Empty(json.RootElement.GetProperty("served").EnumerateArray());
+        }
+        finally
+        {
+            File.Delete(report);
+        }
     }
 
     private static async Task<ClientAnswer> ExchangeAsync(IServerUnderTest server, byte[] message, bool endOutput = false)

@@ -30,6 +30,8 @@ public sealed class ProcessWorld : IOneShotWorld
 
     private sealed class Client(SocketClient socket) : IClientUnderTest
     {
+        public EndPoint LocalEndPoint => socket.Socket.LocalEndPoint!;
+
         public Task SendAsync(ReadOnlyMemory<byte> bytes) => socket.SendAsync(bytes);
 
         public Task EndOutputAsync()

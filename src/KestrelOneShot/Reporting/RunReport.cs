@@ -1,0 +1,83 @@
+using System.Text.Json.Serialization;
+
+using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Hosting;
+
+namespace KestrelOneShot.Reporting;
+
+/// <summary>The machine-readable record of a run (<c>--report FILE</c>).</summary>
+public sealed record RunReport(
+    string Outcome,
+    int ExitCode,
+    string? Error,
+    IReadOnlyList<string> Endpoints,
+    IReadOnlyList<ServedReport> Served,
+    int Probes,
+    ReportTimings Timings)
+{
+    public static RunReport Create(int exitCode, string? error, OneShotRun? run, TimeProvider time, long startTimestamp, long exitTimestamp)
+    {
+        var ready = run?.ReadyTimestamp;
+        var served = run?.ServedTimestamp;
+        return new RunReport(
+            OutcomeName(exitCode),
+            exitCode,
+            error,
+            run?.Endpoints ?? [],
+            run?.Served.Select(ServedReport.From).ToArray() ?? [],
+            run?.Probes ?? 0,
+            new ReportTimings(
+                Milliseconds(time, startTimestamp, ready),
+                ready is { } r ? Milliseconds(time, r, served) : null,
+                Milliseconds(time, served, exitTimestamp)));
+    }
+
+    private static string OutcomeName(int exitCode) => exitCode switch
+    {
+        ExitCodes.Served => "served",
+        ExitCodes.InvalidConfiguration => "invalid-configuration",
+        ExitCodes.CannotListen => "cannot-listen",
+        ExitCodes.WaitTimedOut => "wait-timeout",
+        ExitCodes.Interrupted => "interrupted",
+        ExitCodes.Terminated => "terminated",
+        _ => "failed",
+    };
+
+    private static double? Milliseconds(TimeProvider time, long? from, long? to) =>
+        from is { } f && to is { } t ? Math.Round(time.GetElapsedTime(f, t).TotalMilliseconds, 3) : null;
+}
+
+/// <param name="Text">The message as printed, without the prefix.</param>
+/// <param name="Base64">The captured bytes.</param>
+public sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy)
+{
+    public static ServedReport From(ServedMessage message) => new(
+        message.Line[MessageLine.Prefix.Length..],
+        Convert.ToBase64String(message.Raw ?? []),
+        message.Bytes,
+        message.Capped,
+        message.Local?.ToString(),
+        message.Remote?.ToString(),
+        message.Proxy is { } proxy
+            ? new ProxyReport(
+                proxy.Version,
+                proxy.Command.ToString().ToLowerInvariant(),
+                proxy.Source?.ToString(),
+                proxy.Destination?.ToString(),
+                proxy.Hop?.ToString(),
+                [.. proxy.Tlvs.Select(t => new TlvReport(t.Type, Convert.ToBase64String(t.Value)))])
+            : null);
+}
+
+/// <param name="OriginalClient">Who the proxy says the client was.</param>
+/// <param name="Hop">The proxy itself: the connection's own remote endpoint.</param>
+public sealed record ProxyReport(int Version, string Command, string? OriginalClient, string? OriginalDestination, string? Hop, IReadOnlyList<TlvReport> Tlvs);
+
+public sealed record TlvReport(int Type, string Base64);
+
+/// <summary>Milliseconds: start of the run to listening, listening to the last answer, that to exit.</summary>
+public sealed record ReportTimings(double? StartToReadyMs, double? ReadyToServedMs, double? ServedToExitMs);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RunReport))]
+internal sealed partial class RunReportJsonContext : JsonSerializerContext;
