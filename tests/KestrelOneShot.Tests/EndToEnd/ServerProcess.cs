@@ -17,6 +17,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private readonly Task<string> _stdout;
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource<IReadOnlyList<IPEndPoint>> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<IReadOnlyList<string>, bool> Condition, TaskCompletionSource Met)> _waiters = [];
 
     private ServerProcess(Process process)
     {
@@ -96,6 +97,23 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return (_process.ExitCode, await _stdout.Within());
     }
 
+    /// <summary>Waits, bounded, until the stderr lines so far meet <paramref name="condition"/>.</summary>
+    public Task WaitForStderrAsync(Func<IReadOnlyList<string>, bool> condition)
+    {
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            if (condition(StderrLines))
+            {
+                return Task.CompletedTask;
+            }
+
+            _waiters.Add((condition, met));
+        }
+
+        return met.Task.Within();
+    }
+
     public void Signal(PosixSignal signal)
     {
         var number = signal switch
@@ -128,7 +146,13 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             return;
         }
 
-        _stderr.Enqueue(line);
+        lock (_waiters)
+        {
+            _stderr.Enqueue(line);
+            var lines = StderrLines;
+            _waiters.RemoveAll(w => w.Condition(lines) && w.Met.TrySetResult() is var _);
+        }
+
         if (line.StartsWith(ReadyPrefix, StringComparison.Ordinal))
         {
             _ready.TrySetResult([.. line[ReadyPrefix.Length..].Split(", ").Select(IPEndPoint.Parse)]);

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.Json;
+
+namespace KestrelOneShot.Tests.EndToEnd;
+
+/// <summary>
+/// Staging a reverse-proxy route for real: HAProxy and nginx in front of the built app. The client's
+/// own socket is the ground truth for who the original client was.
+/// </summary>
+public sealed class RealProxyTests
+{
+    private const string Debug = "--Logging:LogLevel:KestrelOneShot=Debug";
+
+    [Theory]
+    [InlineData("send-proxy", 1)]
+    [InlineData("send-proxy-v2", 2)]
+    [InlineData("send-proxy check-send-proxy", 1)]
+    public async Task HaproxyHealthChecksDoNotTakeTheShotAndTheClientIsNamed(string sendProxy, int version)
+    {
+        var report = ReportPath();
+        var (server, endpoints) = await ServerProcess.StartReadyAsync("--proxy-protocol", "required", "--report", report, Debug);
+        await using var _ = server;
+        await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], $"{sendProxy} check inter 50ms");
+
+        // Several health checks reach the app before the client does.
+        await server.WaitForStderrAsync(lines => lines.Count(l => l.StartsWith("dbug: Probe ", StringComparison.Ordinal)) >= 3);
+        var (answer, client) = await ExchangeThroughAsync(haproxy.Frontend);
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer.Text);
+        Assert.Equal("The message was: staged\n", stdout);
+        Assert.Equal(0, exitCode);
+        var served = AssertReport(report, client, expectedProxyVersion: version, out var probes);
+        Assert.True(probes >= 3, $"{probes} probes reported");
+        Assert.Contains(server.StderrLines, l => l.Contains($"from {client} via proxy {served.GetProperty("proxy").GetProperty("hop").GetString()}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NginxStreamWithProxyProtocolNamesTheClient()
+    {
+        var report = ReportPath();
+        var (server, endpoints) = await ServerProcess.StartReadyAsync("--proxy-protocol", "required", "--report", report);
+        await using var running = server;
+        await using var nginx = await RealProxy.StartNginxAsync(endpoints[0], proxyProtocol: true);
+
+        var (answer, client) = await ExchangeThroughAsync(nginx.Frontend);
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer.Text);
+        Assert.Equal("The message was: staged\n", stdout);
+        Assert.Equal(0, exitCode);
+        AssertReport(report, client, expectedProxyVersion: 1, out _);
+    }
+
+    [Fact]
+    public async Task NginxStreamPassThroughServesButCanOnlyNameTheProxy()
+    {
+        // Without a PROXY header the backend sees nginx's own connection: the report says so.
+        var report = ReportPath();
+        var (server, endpoints) = await ServerProcess.StartReadyAsync("--report", report);
+        await using var running = server;
+        await using var nginx = await RealProxy.StartNginxAsync(endpoints[0], proxyProtocol: false);
+
+        var (answer, client) = await ExchangeThroughAsync(nginx.Frontend);
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer.Text);
+        Assert.Equal("The message was: staged\n", stdout);
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(report));
+        var served = Assert.Single(json.RootElement.GetProperty("served").EnumerateArray().ToArray());
+        Assert.False(served.TryGetProperty("proxy", out _));
+        Assert.NotEqual(client.ToString(), served.GetProperty("remoteEndPoint").GetString());
+        File.Delete(report);
+    }
+
+    private static string ReportPath() => Path.Combine(Path.GetTempPath(), $"oneshot-proxy-report-{Guid.NewGuid():N}.json");
+
+    private static async Task<(Scenarios.ClientAnswer Answer, EndPoint Client)> ExchangeThroughAsync(IPEndPoint frontend)
+    {
+        using var client = await SocketClient.ConnectAsync(frontend);
+        await client.SendAsync("staged\n"u8.ToArray());
+        return (await client.ReadToEndAsync(), client.Socket.LocalEndPoint!);
+    }
+
+    /// <summary>The report's one served message: its original client is the client's own socket.</summary>
+    private static JsonElement AssertReport(string path, EndPoint client, int expectedProxyVersion, out int probes)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+        File.Delete(path);
+        var root = json.RootElement.Clone();
+        Assert.Equal("served", root.GetProperty("outcome").GetString());
+        probes = root.GetProperty("probes").GetInt32();
+        var served = Assert.Single(root.GetProperty("served").EnumerateArray().ToArray());
+        Assert.Equal("staged", served.GetProperty("text").GetString());
+        Assert.Equal(client.ToString(), served.GetProperty("remoteEndPoint").GetString());
+        var proxy = served.GetProperty("proxy");
+        Assert.Equal(expectedProxyVersion, proxy.GetProperty("version").GetInt32());
+        Assert.Equal("proxy", proxy.GetProperty("command").GetString());
+        Assert.Equal(client.ToString(), proxy.GetProperty("originalClient").GetString());
+        Assert.NotEqual(client.ToString(), proxy.GetProperty("hop").GetString());
+        return served;
+    }
+}
