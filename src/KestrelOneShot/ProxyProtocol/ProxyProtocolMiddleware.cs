@@ -68,7 +68,7 @@ public sealed partial class ProxyProtocolMiddleware(
             }
             catch (OperationCanceledException) when (deadline.TimedOut)
             {
-                return Reject(connection, sawBytes ? $"the PROXY header did not complete within {_readTimeout}" : null);
+                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {_readTimeout}") : Probe(connection, "sent nothing in time");
             }
             catch (OperationCanceledException)
             {
@@ -76,7 +76,7 @@ public sealed partial class ProxyProtocolMiddleware(
             }
             catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
             {
-                return Reject(connection, sawBytes ? $"reset inside the PROXY header: {ex.Message}" : null);
+                return sawBytes ? Reject(connection, $"reset inside the PROXY header: {ex.Message}") : Probe(connection, $"reset before sending data ({ex.Message})");
             }
 
             var buffer = result.Buffer;
@@ -97,7 +97,7 @@ public sealed partial class ProxyProtocolMiddleware(
                     return Reject(connection, error);
                 case ProxyParseStatus.Incomplete when result.IsCompleted:
                     input.AdvanceTo(buffer.End);
-                    return Reject(connection, sawBytes ? "closed inside the PROXY header" : null);
+                    return sawBytes ? Reject(connection, "closed inside the PROXY header") : Probe(connection, "closed without sending data");
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
                     break;
@@ -108,27 +108,26 @@ public sealed partial class ProxyProtocolMiddleware(
     /// <summary>Stands for "no header" in optional mode; never set on a connection.</summary>
     private static ProxyHeader PlainConnection { get; } = new(0, ProxyCommand.Proxy, null, null, []);
 
-    /// <summary>A connection that sent nothing is a probe; one that sent a bad header gets a warning.</summary>
+    /// <summary>A connection that sent nothing is a probe: logged at debug level, counted, closed.</summary>
+    private ProxyHeader? Probe(ConnectionContext connection, string how)
+    {
+        run.ProbeSeen();
+        LogProbe(logger, connection.ConnectionId, connection.RemoteEndPoint, how);
+        return null;
+    }
+
+    /// <summary>A bad header: one warning with the reason, closed, and the shot stays.</summary>
     private ProxyHeader? Reject(ConnectionContext connection, string? reason)
     {
-        if (reason is null)
-        {
-            run.ProbeSeen();
-            LogProbe(logger, connection.ConnectionId, connection.RemoteEndPoint);
-        }
-        else
-        {
-            LogRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason);
-        }
-
+        LogRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason ?? "invalid PROXY header");
         return null;
     }
 
     [LoggerMessage(1, LogLevel.Debug, "Probe {ConnectionId} from {Remote}: PROXY v2 LOCAL (a proxy's health check); closed")]
     private static partial void LogHealthCheck(ILogger logger, string connectionId, EndPoint? remote);
 
-    [LoggerMessage(2, LogLevel.Debug, "Probe {ConnectionId} from {Remote} sent nothing; closed")]
-    private static partial void LogProbe(ILogger logger, string connectionId, EndPoint? remote);
+    [LoggerMessage(2, LogLevel.Debug, "Probe {ConnectionId} from {Remote} {How}; closed")]
+    private static partial void LogProbe(ILogger logger, string connectionId, EndPoint? remote, string how);
 
     [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} from {Remote} closed: {Reason}")]
     private static partial void LogRejected(ILogger logger, string connectionId, EndPoint? remote, string reason);

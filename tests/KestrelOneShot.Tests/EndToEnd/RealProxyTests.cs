@@ -74,6 +74,32 @@ public sealed class RealProxyTests
         File.Delete(report);
     }
 
+    [Theory]
+    [InlineData("haproxy", "haproxy", "-c -f {0}/samples/haproxy.cfg")]
+    [InlineData("nginx", "nginx libnginx-mod-stream", "-t -p {1} -c {0}/samples/nginx-stream.conf -e stderr")]
+    public async Task TheSampleConfigurationsAreValid(string program, string packages, string arguments)
+    {
+        var executable = RealProxy.Require(program, packages);
+        var scratch = Directory.CreateTempSubdirectory("oneshot-sample-");
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(executable, string.Format(System.Globalization.CultureInfo.InvariantCulture, arguments, Repository.Root, scratch.FullName))
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var check = System.Diagnostics.Process.Start(start)!;
+            var output = check.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await check.WaitForExitAsync(TestContext.Current.CancellationToken).Within();
+
+            Assert.True(check.ExitCode == 0, $"{program} rejects its sample: {await output}");
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
     private static string ReportPath() => Path.Combine(Path.GetTempPath(), $"oneshot-proxy-report-{Guid.NewGuid():N}.json");
 
     private static async Task<(Scenarios.ClientAnswer Answer, EndPoint Client)> ExchangeThroughAsync(IPEndPoint frontend)

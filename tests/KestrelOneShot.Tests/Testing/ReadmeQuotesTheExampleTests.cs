@@ -8,7 +8,7 @@ public sealed class ReadmeQuotesTheExampleTests
     [Fact]
     public async Task TheReadmeQuotesTheCompiledExampleUnchanged()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var example = await File.ReadAllTextAsync(Path.Combine(root, "tests/KestrelOneShot.Tests/Testing/ReadmeExampleTests.cs"), TestContext.Current.CancellationToken);
         var readme = await File.ReadAllTextAsync(Path.Combine(root, "README.md"), TestContext.Current.CancellationToken);
 
@@ -16,18 +16,5 @@ public sealed class ReadmeQuotesTheExampleTests
         var quoted = example[start..example.IndexOf(End, StringComparison.Ordinal)].TrimEnd('\n');
 
         Assert.Contains($"```csharp\n{quoted}\n```", readme, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "KestrelOneShot.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no KestrelOneShot.sln above {AppContext.BaseDirectory}");
     }
 }

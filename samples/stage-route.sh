@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Proves a reverse-proxy route to KestrelOneShot in one command:
+#   samples/stage-route.sh haproxy     (or nginx)
+# It starts KestrelOneShot on 127.0.0.1:9999 (PROXY protocol required), the proxy with the sample
+# configuration in this folder, sends one message through the proxy, and prints the answer, the
+# JSON report (who the proxy says the client was, how many health checks came first) and the exit code.
+set -euo pipefail
+proxy=${1:?usage: stage-route.sh haproxy|nginx}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d)
+report="$work/report.json"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+listening() { grep -q ":$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; }
+wait_listening() {
+  for _ in $(seq 1 600); do listening "$1" && return 0; sleep 0.05; done
+  echo "error: nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+dotnet build "$here/../src/KestrelOneShot" -v quiet -nologo >/dev/null
+dotnet run --no-build --project "$here/../src/KestrelOneShot" -- \
+  --proxy-protocol required --report "$report" --wait-timeout 60s &
+app=$!
+pids+=("$app")
+wait_listening 9999
+
+case "$proxy" in
+  haproxy) haproxy -db -f "$here/haproxy.cfg" & front=8080 ;;
+  nginx) nginx -p "$work" -c "$here/nginx-stream.conf" -e stderr & front=8081 ;;
+  *) echo "error: unknown proxy '$proxy' (haproxy or nginx)" >&2; exit 2 ;;
+esac
+pids+=("$!")
+wait_listening "$front"
+sleep 1 # Let a health check or two reach the backend first (HAProxy checks every 2 s from start).
+
+exec 3<>"/dev/tcp/127.0.0.1/$front"
+printf 'route check from %s\n' "$(hostname)" >&3
+echo "answer through $proxy: $(cat <&3)"
+exec 3<&-
+
+status=0
+wait "$app" || status=$?
+cat "$report"; echo
+echo "KestrelOneShot exit code: $status"
+exit "$status"
