@@ -54,6 +54,25 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task ThePortInUseIsInTheReportToo()
+    {
+        using var occupier = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        occupier.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        occupier.Listen();
+        var port = ((IPEndPoint)occupier.LocalEndPoint!).Port;
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+
+        await using var server = ServerProcess.Start(["--port", port.ToString(CultureInfo.InvariantCulture), "--report", report]);
+        var (exitCode, _) = await server.ExitAsync();
+
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+        File.Delete(report);
+        Assert.Equal(3, exitCode);
+        Assert.Equal("cannot-listen", json.RootElement.GetProperty("outcome").GetString());
+        Assert.Equal($"cannot listen on 127.0.0.1:{port}: address already in use", json.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task AnAddressThisMachineDoesNotHaveExitsThree()
     {
         // 192.0.2.1 is TEST-NET-1: never assigned to a machine, and binding it sends nothing.
