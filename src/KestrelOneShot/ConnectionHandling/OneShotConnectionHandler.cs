@@ -77,17 +77,16 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
 
         var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
-        var served = new ServedMessage(
-            MessageLine.Format(message),
-            _run.KeepsRawMessages ? message.ToArray() : null,
-            message.Length,
-            Capped: buffer.Length > message.Length,
-            connection.LocalEndPoint,
-            connection.RemoteEndPoint,
-            connection.Features.Get<ProxyHeader>());
+        var line = MessageLine.Format(message);
+        var capped = buffer.Length > message.Length;
+        var proxy = connection.Features.Get<ProxyHeader>();
+        // Kept for the report only: without one, the printed line is the exchange's one allocation.
+        var served = _run.KeepsServedMessages
+            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy)
+            : null;
         try
         {
-            await ServeAsync(connection, result, served);
+            await ServeAsync(connection, result, line, message.Length, capped, proxy);
         }
         finally
         {
@@ -98,12 +97,20 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
     /// <summary>The first read, or null when the connection turned out to be a probe.</summary>
     private async ValueTask<ReadResult?> ReadFirstAsync(ConnectionContext connection)
     {
-        using var deadline = new ReadDeadline(connection, _readTimeout, _time);
+        var input = connection.Transport.Input;
+        ReadDeadline? deadline = null;
         try
         {
-            return await connection.Transport.Input.ReadAsync(deadline.Token);
+            // Usually the message is already in the pipe: then no deadline (and no token source) is needed.
+            if (input.TryRead(out var ready))
+            {
+                return ready;
+            }
+
+            deadline = new ReadDeadline(connection, _readTimeout, _time);
+            return await input.ReadAsync(deadline.Token);
         }
-        catch (OperationCanceledException) when (deadline.TimedOut)
+        catch (OperationCanceledException) when (deadline?.TimedOut == true)
         {
             _run.ProbeSeen();
             Log.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
@@ -117,21 +124,25 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
             _run.ProbeSeen();
             Log.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
         }
+        finally
+        {
+            deadline?.Dispose();
+        }
 
         return null;
     }
 
-    private async Task ServeAsync(ConnectionContext connection, ReadResult first, ServedMessage served)
+    private async Task ServeAsync(ConnectionContext connection, ReadResult first, string line, long bytes, bool capped, ProxyHeader? proxy)
     {
         var input = connection.Transport.Input;
-        _output.WriteLine(served.Line);
-        if (served.Proxy?.Hop is { } hop)
+        _output.WriteLine(line);
+        if (proxy?.Hop is { } hop)
         {
-            Log.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, served.Bytes, served.Capped);
+            Log.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, bytes, capped);
         }
         else
         {
-            Log.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, served.Bytes, served.Capped);
+            Log.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, bytes, capped);
         }
 
         input.AdvanceTo(first.Buffer.End);
@@ -148,7 +159,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
 
         // Input that already arrived past the first read is unread input too.
-        var unread = served.Capped;
+        var unread = capped;
         var peerDone = first.IsCompleted;
         if (!peerDone && input.TryRead(out var more))
         {

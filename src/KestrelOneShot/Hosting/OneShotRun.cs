@@ -20,8 +20,8 @@ public enum RunOutcome
 }
 
 /// <summary>One served message, as the report tells it.</summary>
-/// <param name="Raw">The captured bytes; kept only when a report was asked for.</param>
-public sealed record ServedMessage(string Line, byte[]? Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy);
+/// <param name="Raw">The captured bytes.</param>
+public sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,
@@ -38,8 +38,8 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
     private int _finished;
     private int _probes;
 
-    /// <summary>True when the served bytes must be kept (a report was asked for).</summary>
-    public bool KeepsRawMessages { get; } = options.Value.ReportPath is not null;
+    /// <summary>True when a report was asked for: only then is each served message kept.</summary>
+    public bool KeepsServedMessages { get; } = options.Value.ReportPath is not null;
 
     public RunOutcome Outcome => (RunOutcome)Volatile.Read(ref _outcome);
 
@@ -82,9 +82,13 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
     }
 
     /// <summary>A shot's answer is done; the host stops once every shot's is.</summary>
-    public void ShotServed(ServedMessage message)
+    public void ShotServed(ServedMessage? message)
     {
-        _served.Enqueue(message);
+        if (message is not null)
+        {
+            _served.Enqueue(message);
+        }
+
         if (Interlocked.Increment(ref _finished) == _count)
         {
             ServedTimestamp = time.GetTimestamp();

@@ -53,7 +53,7 @@ public sealed record ServedReport(string Text, string Base64, long Bytes, bool C
 {
     public static ServedReport From(ServedMessage message) => new(
         message.Line[MessageLine.Prefix.Length..],
-        Convert.ToBase64String(message.Raw ?? []),
+        Convert.ToBase64String(message.Raw),
         message.Bytes,
         message.Capped,
         message.Local?.ToString(),

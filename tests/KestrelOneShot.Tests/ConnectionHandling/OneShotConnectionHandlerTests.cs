@@ -90,6 +90,33 @@ public sealed class OneShotConnectionHandlerTests
         Assert.Equal(["The message was: real"], harness.StdoutLines);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ConnectionResetBeforeSendingIsAProbe(bool resetBeforeTheHandlerLooks)
+    {
+        var harness = new HandlerHarness();
+        var probe = new PipeConnection();
+        var reset = new Microsoft.AspNetCore.Connections.ConnectionResetException("Connection reset by peer");
+
+        Task serving;
+        if (resetBeforeTheHandlerLooks)
+        {
+            await probe.ClientOutput.CompleteAsync(reset);
+            serving = harness.Connect(probe);
+        }
+        else
+        {
+            serving = harness.Connect(probe);
+            await probe.ClientOutput.CompleteAsync(reset);
+        }
+
+        await serving;
+        Assert.Empty(probe.Answer());
+        Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Equal(1, harness.Run.Probes);
+    }
+
     [Fact]
     public async Task ConnectionThatSendsNothingWithinReadTimeoutIsAProbe()
     {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood]
+# Builds the C++ reference (g++ -O2), publishes KestrelOneShot as Native AOT and framework-dependent,
+# installs netcat-openbsd when it can, then prints:
+#   1. the process table (start → accepts, start → exit after one exchange, round trip, peak RSS),
+#      all servers interleaved run by run, with ratios to the C++ reference;
+#   2. the probe flood against the AOT binary;
+#   3. the handler over in-memory pipes with BenchmarkDotNet (time and allocated bytes per exchange).
+# A benchmark, not a test: CI builds it but never times anything.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out="$root/artifacts/bench"
+runs=20 handler=1 flood=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --skip-handler) handler=0; shift ;;
+    --skip-flood) flood=0; shift ;;
+    *) echo "usage: bench/run.sh [--runs N] [--skip-handler] [--skip-flood]" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$out"
+
+command -v nc >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netcat-openbsd >/dev/null 2>&1; } || true
+g++ -O2 -o "$out/oneshot-reference" "$root/bench/reference/oneshot.cpp"
+dotnet publish "$root/src/KestrelOneShot" -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet
+dotnet publish "$root/src/KestrelOneShot" -c Release -p:PublishAot=false -o "$out/fdd" -nologo -v quiet
+dotnet build "$root/bench/KestrelOneShot.Bench" -c Release -nologo -v quiet
+bench=("dotnet" "$root/bench/KestrelOneShot.Bench/bin/Release/net10.0/KestrelOneShot.Bench.dll")
+
+echo "## Machine"
+echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r), .NET SDK $(dotnet --version), g++ $(g++ -dumpversion)"
+echo
+echo "## Start-up and shut-down"
+nc_flag=(); command -v nc >/dev/null && nc_flag=(--nc)
+"${bench[@]}" startup --runs "$runs" --reference "$out/oneshot-reference" "${nc_flag[@]}" \
+  --aot "$out/aot/KestrelOneShot" --fdd "$out/fdd/KestrelOneShot.dll"
+if [ "$flood" = 1 ]; then
+  echo
+  echo "## Probe flood (AOT binary)"
+  "${bench[@]}" flood --aot "$out/aot/KestrelOneShot" --probes 1000 --seconds 10
+fi
+if [ "$handler" = 1 ]; then
+  echo
+  echo "## The handler over in-memory pipes (BenchmarkDotNet)"
+  (cd "$out" && "${bench[@]}" handler --filter '*' --exporters github 2>&1 | sed -n '/^| Method/,/^$/p')
+fi
