@@ -95,30 +95,14 @@ public abstract class OneShotScenarios(IOneShotWorld world)
     public async Task ExactlyOneOfFiftyConcurrentClientsIsAnswered()
     {
         await using var server = await world.StartAsync();
-        var clients = new List<IClientUnderTest>();
-        try
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                clients.Add(await server.ConnectAsync(server.EndPoints[i % server.EndPoints.Count]));
-            }
 
-            await Task.WhenAll(clients.Select((c, i) => c.SendAsync(Encoding.ASCII.GetBytes($"client {i}\n"))));
-            var answers = await Task.WhenAll(clients.Select(c => c.ReadToEndAsync()));
-            var run = await server.ExitAsync();
+        var answers = await ConcurrentClientsAsync(server, 50);
+        var run = await server.ExitAsync();
 
-            var answered = Assert.Single(answers.Select((a, i) => (Answer: a, Index: i)), x => x.Answer.Bytes.Length > 0);
-            Assert.Equal(Answer, answered.Answer.Text);
-            Assert.Equal($"The message was: client {answered.Index}\n", run.Stdout);
-            Assert.Equal(0, run.ExitCode);
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
+        var answered = Assert.Single(answers.Select((a, i) => (Answer: a, Index: i)), x => x.Answer.Bytes.Length > 0);
+        Assert.Equal(Answer, answered.Answer.Text);
+        Assert.Equal($"The message was: client {answered.Index}\n", run.Stdout);
+        Assert.Equal(0, run.ExitCode);
     }
 
     [Fact]
@@ -131,33 +115,16 @@ public abstract class OneShotScenarios(IOneShotWorld world)
             await probe.ReadToEndAsync();
         }
 
-        var clients = new List<IClientUnderTest>();
-        try
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                clients.Add(await server.ConnectAsync(server.EndPoints[i % server.EndPoints.Count]));
-            }
+        var answers = await ConcurrentClientsAsync(server, 10);
+        var run = await server.ExitAsync();
 
-            await Task.WhenAll(clients.Select((c, i) => c.SendAsync(Encoding.ASCII.GetBytes($"client {i}\n"))));
-            var answers = await Task.WhenAll(clients.Select(c => c.ReadToEndAsync()));
-            var run = await server.ExitAsync();
-
-            var answered = answers.Select((a, i) => (Answer: a, Index: i)).Where(x => x.Answer.Bytes.Length > 0).ToArray();
-            Assert.Equal(3, answered.Length);
-            Assert.All(answered, x => Assert.Equal(Answer, x.Answer.Text));
-            Assert.Equal(
-                answered.Select(x => $"The message was: client {x.Index}").Order(),
-                run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
-            Assert.Equal(0, run.ExitCode);
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
+        var answered = answers.Select((a, i) => (Answer: a, Index: i)).Where(x => x.Answer.Bytes.Length > 0).ToArray();
+        Assert.Equal(3, answered.Length);
+        Assert.All(answered, x => Assert.Equal(Answer, x.Answer.Text));
+        Assert.Equal(
+            answered.Select(x => $"The message was: client {x.Index}").Order(),
+            run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal(0, run.ExitCode);
     }
 
     [Fact]
@@ -308,6 +275,32 @@ public abstract class OneShotScenarios(IOneShotWorld world)
         finally
         {
             File.Delete(report);
+        }
+    }
+
+    /// <summary>
+    /// Connects <paramref name="count"/> clients over every endpoint in turn, then has all of them send
+    /// "client i" at once and read to the end: the answers, in client order.
+    /// </summary>
+    private static async Task<ClientAnswer[]> ConcurrentClientsAsync(IServerUnderTest server, int count)
+    {
+        var clients = new List<IClientUnderTest>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                clients.Add(await server.ConnectAsync(server.EndPoints[i % server.EndPoints.Count]));
+            }
+
+            await Task.WhenAll(clients.Select((c, i) => c.SendAsync(Encoding.ASCII.GetBytes($"client {i}\n"))));
+            return await Task.WhenAll(clients.Select(c => c.ReadToEndAsync()));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
         }
     }
 
