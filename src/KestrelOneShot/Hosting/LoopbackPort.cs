@@ -12,7 +12,7 @@ internal static class LoopbackPort
 {
     private const int Attempts = 20;
 
-    /// <summary>Read from the interface table, so finding out opens no socket.</summary>
+    /// <summary>Read from the kernel's address table, so finding out opens no socket.</summary>
     public static IReadOnlyList<IPAddress> Addresses { get; } = FindAddresses();
 
     /// <summary>
@@ -50,12 +50,22 @@ internal static class LoopbackPort
         }
     }
 
-    private static IPAddress[] FindAddresses()
+    private static IPAddress[] FindAddresses() =>
+        Socket.OSSupportsIPv6 && HasIPv6Loopback() ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
+
+    private static bool HasIPv6Loopback()
     {
-        var hasIPv6Loopback = Socket.OSSupportsIPv6 && NetworkInterface.GetAllNetworkInterfaces()
+        // Linux lists its IPv6 addresses in one small file: reading it costs a fraction of a
+        // millisecond, where the interface table costs about 9 ms of a start-up.
+        const string Inet6Table = "/proc/net/if_inet6";
+        if (File.Exists(Inet6Table))
+        {
+            return File.ReadLines(Inet6Table).Any(line => line.StartsWith("00000000000000000000000000000001 ", StringComparison.Ordinal));
+        }
+
+        return NetworkInterface.GetAllNetworkInterfaces()
             .Where(nic => nic.NetworkInterfaceType == NetworkInterfaceType.Loopback && nic.OperationalStatus != OperationalStatus.Down)
             .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
             .Any(unicast => unicast.Address.Equals(IPAddress.IPv6Loopback));
-        return hasIPv6Loopback ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
     }
 }
