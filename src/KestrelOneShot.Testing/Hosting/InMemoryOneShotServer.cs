@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 using KestrelOneShot.Hosting;
+using KestrelOneShot.Logging;
 using KestrelOneShot.Testing.Transport;
 
 using Microsoft.Extensions.Logging;
@@ -17,7 +19,8 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly StringWriter _stdout = new() { NewLine = "\n" };
     private readonly StringWriter _stderr = new() { NewLine = "\n" };
-    private readonly CapturedLog _log = new();
+    // Every log line of the run, formatted exactly as the program writes them to stderr.
+    private readonly ConcurrentQueue<string> _logLines = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private InMemoryOneShotServer(string[] args)
@@ -29,7 +32,7 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
             ConfigureBuilder = builder =>
             {
                 builder.Logging.ClearProviders();
-                builder.Logging.AddProvider(_log);
+                builder.Logging.AddProvider(new OneLineLoggerProvider(_logLines.Enqueue));
                 // After the product's registrations, so the socket transport is replaced. (TestHost's
                 // ConfigureTestServices is a no-op on WebApplicationBuilder.WebHost: Kestrel then binds real sockets.)
                 builder.Services.AddInMemoryTransport(Transport);
@@ -89,6 +92,6 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
     {
         var exitCode = await OneShotHost.RunAsync(args, setup, _stop.Token);
         var errors = _stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return new OneShotRunResult(exitCode, _stdout.ToString(), errors, _log.Lines);
+        return new OneShotRunResult(exitCode, _stdout.ToString(), errors, [.. _logLines]);
     }
 }

@@ -15,7 +15,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
@@ -48,15 +47,9 @@ public static partial class OneShotHost
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ConfigurationDefaults });
         builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
 
+        // stdout is the message line's alone; every log line goes to stderr.
         builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(console =>
-        {
-            console.FormatterName = OneLineConsoleFormatter.FormatterName;
-            // stdout is the message line's alone; every log line goes to stderr.
-            console.LogToStandardErrorThreshold = LogLevel.Trace;
-        });
-        // Registered as a service: AddConsoleFormatter binds options by reflection, which AOT cannot keep.
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, OneLineConsoleFormatter>());
+        builder.Logging.AddProvider(new OneLineLoggerProvider(Console.Error.WriteLine));
 
         builder.Services.AddOptions<OneShotOptions>()
             .Bind(builder.Configuration.GetSection(OneShotOptions.SectionName))
