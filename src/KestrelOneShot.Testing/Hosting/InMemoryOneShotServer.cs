@@ -5,6 +5,8 @@ using KestrelOneShot.Hosting;
 using KestrelOneShot.Logging;
 using KestrelOneShot.Testing.Transport;
 
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.Testing.Hosting;
@@ -33,11 +35,10 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
             {
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(new OneLineLoggerProvider(_logLines.Enqueue));
-                // After the product's registrations, so the socket transport is replaced. (TestHost's
-                // ConfigureTestServices is a no-op on WebApplicationBuilder.WebHost: Kestrel then binds real sockets.)
+                // After the product's registrations, so the socket transport is replaced.
                 builder.Services.AddInMemoryTransport(Transport);
             },
-            Built = app => app.Lifetime.ApplicationStarted.Register(() => _started.TrySetResult()),
+            Built = host => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => _started.TrySetResult()),
         };
         Completion = Task.Run(() => RunAsync(args, setup));
     }

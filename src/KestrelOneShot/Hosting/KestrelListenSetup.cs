@@ -15,10 +15,12 @@ namespace KestrelOneShot.Hosting;
 /// Puts the one-shot connection handler on raw TCP endpoints chosen by <c>OneShot:Address</c> and
 /// <c>OneShot:Port</c>. Only the endpoints change between addresses; the connection pipeline is one.
 /// </summary>
-public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options, ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
+public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options, IServiceProvider services, ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
+        // The web host's Kestrel setup would do this; connection handlers and middleware come from here.
+        kestrel.ApplicationServices = services;
         var settings = options.Value;
         if (settings.ProxyProtocol == ProxyProtocolMode.Optional)
         {

@@ -3,12 +3,12 @@ using KestrelOneShot.Logging;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Reporting;
 
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,10 +39,18 @@ public static partial class OneShotHost
     /// Builds the host for the given arguments, which <see cref="CommandLineSwitches.Inspect"/> has
     /// accepted. <paramref name="stdout"/> receives the served message line (the console's by default).
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args, TextWriter? stdout = null)
+    public static HostApplicationBuilder CreateBuilder(string[] args, TextWriter? stdout = null)
     {
-        // A one-shot never reloads its configuration: no file watchers (args given later still win).
-        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+        // The generic host, not the web host: Kestrel runs below as a plain hosted service (see
+        // KestrelServerService). ASPNETCORE_-prefixed variables still count, as in a web host.
+        var hostConfiguration = new ConfigurationManager();
+        hostConfiguration.AddEnvironmentVariables("ASPNETCORE_");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            // A one-shot never reloads its configuration: no file watchers (args given later still win).
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+            Configuration = hostConfiguration,
+        });
 
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ConfigurationDefaults });
         builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
@@ -56,6 +64,8 @@ public static partial class OneShotHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
+        builder.Services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
+        builder.Services.AddSingleton<IServer, KestrelServer>();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MessageOutput(stdout ?? Console.Out));
@@ -64,6 +74,7 @@ public static partial class OneShotHost
         builder.Services.AddSingleton<ProxyProtocolMiddleware>();
         builder.Services.AddHostedService<ShutdownSignals>();
         builder.Services.AddHostedService<WaitTimeoutService>();
+        builder.Services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
 
         return builder;
     }
@@ -88,13 +99,13 @@ public static partial class OneShotHost
             return Fail(setup, ExitCodes.InvalidConfiguration, error);
         }
 
-        WebApplicationBuilder? builder = null;
-        WebApplication app;
+        HostApplicationBuilder? builder = null;
+        IHost app;
         try
         {
             builder = CreateBuilder(args, setup.Out);
             setup.ConfigureBuilder?.Invoke(builder);
-            app = builder.Build(); // Kestrel reads the validated options here already.
+            app = builder.Build();
         }
         catch (Exception ex)
         {
@@ -103,7 +114,7 @@ public static partial class OneShotHost
             return builder is null ? exitCode : WriteReport(builder.Configuration, run: null, setup, exitCode, message, startTimestamp);
         }
 
-        await using (app)
+        using (app)
         {
             int exitCode;
             string? failure = null;
@@ -114,13 +125,13 @@ public static partial class OneShotHost
             }
             catch (Exception ex)
             {
-                (exitCode, failure) = StartupFailure.Describe(ex, app.Configuration);
+                (exitCode, failure) = StartupFailure.Describe(ex, builder.Configuration);
                 Fail(setup, exitCode, failure);
             }
 
             // The run cannot be had when the options it reads are invalid; the report then says only that.
             var run = exitCode == ExitCodes.InvalidConfiguration ? null : app.Services.GetRequiredService<OneShotRun>();
-            return WriteReport(app.Configuration, run, setup, exitCode, failure, startTimestamp);
+            return WriteReport(builder.Configuration, run, setup, exitCode, failure, startTimestamp);
         }
     }
 
@@ -128,14 +139,14 @@ public static partial class OneShotHost
     /// Starts the host, logs the ready line, waits until the run ends (served, wait timeout, signal)
     /// and stops; returns the exit code of the outcome.
     /// </summary>
-    public static async Task<int> RunOneShotAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    public static async Task<int> RunOneShotAsync(this IHost app, CancellationToken cancellationToken = default)
     {
         await app.StartAsync(cancellationToken);
         var endpoints = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
             .Select(ReadyEndpoint)
             .ToArray();
         app.Services.GetRequiredService<OneShotRun>().MarkReady(endpoints);
-        LogReady(app.Logger, string.Join(", ", endpoints));
+        LogReady(app.Services.GetRequiredService<ILogger<OneShotRun>>(), string.Join(", ", endpoints));
 
         await app.WaitForShutdownAsync(cancellationToken);
         return app.Services.GetRequiredService<OneShotRun>().ExitCode;
@@ -145,7 +156,7 @@ public static partial class OneShotHost
     /// Writes the <c>--report</c> file, for every run whose configuration could be read (a failed
     /// validation included). A report that cannot be written turns the exit code into 1.
     /// </summary>
-    private static int WriteReport(IConfiguration configuration, OneShotRun? run, OneShotHostSetup setup, int exitCode, string? failure, long startTimestamp)
+    private static int WriteReport(ConfigurationManager configuration, OneShotRun? run, OneShotHostSetup setup, int exitCode, string? failure, long startTimestamp)
     {
         if (configuration[$"{OneShotOptions.SectionName}:{nameof(OneShotOptions.ReportPath)}"] is not { Length: > 0 } path)
         {

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace KestrelOneShot.Hosting;
 
@@ -18,8 +18,8 @@ public sealed class OneShotHostSetup
     public TextWriter Error { get; init; } = System.Console.Error;
 
     /// <summary>Runs after the product's own registrations, so it may replace any of them.</summary>
-    public Action<WebApplicationBuilder>? ConfigureBuilder { get; init; }
+    public Action<HostApplicationBuilder>? ConfigureBuilder { get; init; }
 
     /// <summary>Sees the built application before it starts (its services, its lifetime).</summary>
-    public Action<WebApplication>? Built { get; init; }
+    public Action<IHost>? Built { get; init; }
 }

@@ -40,6 +40,32 @@ public sealed class ConfigurationTests
         }
     }
 
+    [Theory]
+    [InlineData("ASPNETCORE_ENVIRONMENT")]
+    [InlineData("DOTNET_ENVIRONMENT")]
+    public async Task ReadsTheEnvironmentsAppsettingsAsAWebHostWould(string variable)
+    {
+        var directory = Directory.CreateTempSubdirectory("oneshot-");
+        try
+        {
+            await File.WriteAllTextAsync(
+                Path.Combine(directory.FullName, "appsettings.Staging.json"),
+                """{ "OneShot": { "Response": "from staging\n" } }""",
+                TestContext.Current.CancellationToken);
+            await using var server = ServerProcess.Start(["--port", "0"], new Dictionary<string, string> { [variable] = "Staging" }, directory.FullName);
+            var endpoints = await server.ReadyAsync();
+
+            var answer = await SocketClient.ExchangeAsync(endpoints[0], "hi"u8.ToArray());
+            await server.ExitAsync();
+
+            Assert.Equal("from staging\n", answer.Text);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task ListensOnAnIPv6LiteralAlone()
     {
