@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,22 +40,30 @@ public static partial class OneShotHost
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(string[] args, TextWriter? stdout = null)
     {
+        // ASP.NET Core's configuration sources, in its order, built here rather than by the host's
+        // defaults: the code's defaults first, no file watching (a one-shot never reloads), no user
+        // secrets, no default logging providers, ASPNETCORE_ variables as in a web host.
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(ConfigurationDefaults);
+        configuration.AddEnvironmentVariables("ASPNETCORE_").AddEnvironmentVariables("DOTNET_").AddCommandLine(args);
+
         // The generic host, not the web host: Kestrel runs below as a plain hosted service (see
-        // KestrelServerService). ASPNETCORE_-prefixed variables still count, as in a web host.
-        var hostConfiguration = new ConfigurationManager();
-        hostConfiguration.AddEnvironmentVariables("ASPNETCORE_");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // KestrelServerService).
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            // A one-shot never reloads its configuration: no file watchers (args given later still win).
-            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
-            Configuration = hostConfiguration,
+            Args = args,
+            Configuration = configuration,
+            ContentRootPath = configuration[HostDefaults.ContentRootKey] ?? Directory.GetCurrentDirectory(),
         });
 
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ConfigurationDefaults });
-        builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
+        configuration.SetBasePath(builder.Environment.ContentRootPath)
+            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
+            .AddJsonFile($"appsettings.{builder.Environment.EnvironmentName}.json", optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
 
         // stdout is the message line's alone; every log line goes to stderr.
-        builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new OneLineLoggerProvider(Console.Error.WriteLine));
 
         builder.Services.AddOptions<OneShotOptions>()
