@@ -9,7 +9,7 @@ namespace KestrelOneShot.Bench;
 /// <summary>
 /// A probe flood against a running server: batches of concurrent connect-and-close probes for a
 /// bounded time, then the real client. Reports probes absorbed per second, the server's open file
-/// descriptors and resident memory before and after, and whether the client was served (exit 0).
+/// descriptors and resident memory before, halfway and after, and whether the client was served (exit 0).
 /// </summary>
 internal static partial class ProbeFlood
 {
@@ -34,29 +34,17 @@ internal static partial class ProbeFlood
             var endpoint = new IPEndPoint(IPAddress.Loopback, port);
             var (fdsBefore, rssBefore) = (OpenFiles(server.Id), RssKiB(server.Id));
 
-            long probes = 0;
+            // Two equal halves: what the first leaves behind is the working set of `batch` concurrent
+            // connections; growth in the second would be a leak.
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
-            {
-                var sockets = Enumerable.Range(0, batch).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ToArray();
-                Task.WaitAll([.. sockets.Select(s => s.ConnectAsync(endpoint))], TimeSpan.FromSeconds(30));
-                foreach (var socket in sockets)
-                {
-                    socket.Dispose();
-                }
-
-                probes += batch;
-            }
-
+            var probes = Flood(endpoint, batch, TimeSpan.FromSeconds(seconds / 2.0));
+            Settle(server.Id, fdsBefore);
+            var rssHalf = RssKiB(server.Id);
+            probes += Flood(endpoint, batch, TimeSpan.FromSeconds(seconds / 2.0));
             var flood = clock.Elapsed;
-            // Let the server finish closing what it accepted, then look at what it still holds.
-            var settle = Stopwatch.StartNew();
-            while (OpenFiles(server.Id) > fdsBefore && settle.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                Thread.Sleep(10);
-            }
-
+            Settle(server.Id, fdsBefore);
             var (fdsAfter, rssAfter) = (OpenFiles(server.Id), RssKiB(server.Id));
+
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 30_000 };
             client.Connect(endpoint);
             client.Send("after the flood\n"u8);
@@ -65,10 +53,10 @@ internal static partial class ProbeFlood
             client.Close();
             server.WaitForExit(TimeSpan.FromSeconds(30));
 
-            Console.WriteLine($"| probes | seconds | probes/s | open fds before → after | RSS before → after | real client | exit |");
+            Console.WriteLine($"| probes | seconds | probes/s | open fds before → after | RSS before → after half → after all | real client | exit |");
             Console.WriteLine($"|---|---|---|---|---|---|---|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {probes} ({batch} at a time) | {flood.TotalSeconds:0.0} | {probes / flood.TotalSeconds:0} | {fdsBefore} → {fdsAfter} | {rssBefore / 1024.0:0.0} → {rssAfter / 1024.0:0.0} MiB | {(read == 20 ? "served" : "NOT served")} | {(server.HasExited ? server.ExitCode.ToString(CultureInfo.InvariantCulture) : "running")} |"));
+                $"| {probes} ({batch} at a time) | {flood.TotalSeconds:0.0} | {probes / flood.TotalSeconds:0} | {fdsBefore} → {fdsAfter} | {rssBefore / 1024.0:0.0} → {rssHalf / 1024.0:0.0} → {rssAfter / 1024.0:0.0} MiB | {(read == 20 ? "served" : "NOT served")} | {(server.HasExited ? server.ExitCode.ToString(CultureInfo.InvariantCulture) : "running")} |"));
             return read == 20 && server.HasExited && server.ExitCode == 0 ? 0 : 1;
         }
         finally
@@ -77,6 +65,35 @@ internal static partial class ProbeFlood
             {
                 server.Kill(entireProcessTree: true);
             }
+        }
+    }
+
+    private static long Flood(IPEndPoint endpoint, int batch, TimeSpan duration)
+    {
+        long probes = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            var sockets = Enumerable.Range(0, batch).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ToArray();
+            Task.WaitAll([.. sockets.Select(s => s.ConnectAsync(endpoint))], TimeSpan.FromSeconds(30));
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+
+            probes += batch;
+        }
+
+        return probes;
+    }
+
+    // Lets the server finish closing what it accepted (bounded), so what it still holds is what stays.
+    private static void Settle(int pid, int fdsBefore)
+    {
+        var settle = Stopwatch.StartNew();
+        while (OpenFiles(pid) > fdsBefore && settle.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            Thread.Sleep(10);
         }
     }
 
