@@ -153,7 +153,7 @@ public static partial class OneShotHost
             .Select(ReadyEndpoint)
             .ToArray();
         app.Services.GetRequiredService<OneShotRun>().MarkReady(endpoints);
-        LogReady(app.Services.GetRequiredService<ILogger<OneShotRun>>(), string.Join(", ", endpoints));
+        LogReady(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(KestrelOneShot)), string.Join(", ", endpoints));
 
         await app.WaitForShutdownAsync(cancellationToken);
         return app.Services.GetRequiredService<OneShotRun>().ExitCode;

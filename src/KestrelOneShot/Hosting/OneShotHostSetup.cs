@@ -20,6 +20,6 @@ public sealed class OneShotHostSetup
     /// <summary>Runs after the product's own registrations, so it may replace any of them.</summary>
     public Action<HostApplicationBuilder>? ConfigureBuilder { get; init; }
 
-    /// <summary>Sees the built application before it starts (its services, its lifetime).</summary>
+    /// <summary>Sees the built host before it starts (its services, its lifetime).</summary>
     public Action<IHost>? Built { get; init; }
 }
