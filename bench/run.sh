@@ -21,7 +21,9 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$out"
 
-command -v nc >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netcat-openbsd >/dev/null 2>&1; } || true
+# nc is one of the rows when it can be had (a fresh machine's package lists may be empty: update first).
+command -v nc >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 \
+  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netcat-openbsd >/dev/null 2>&1; } || true
 g++ -O2 -o "$out/oneshot-reference" "$root/bench/reference/oneshot.cpp"
 dotnet publish "$root/src/KestrelOneShot" -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet
 dotnet publish "$root/src/KestrelOneShot" -c Release -p:PublishAot=false -o "$out/fdd" -nologo -v quiet
