@@ -36,12 +36,12 @@ internal static partial class ProbeFlood
 
             // Two equal halves: what the first leaves behind is the working set of `batch` concurrent
             // connections; growth in the second would be a leak.
-            var clock = Stopwatch.StartNew();
-            var probes = Flood(endpoint, batch, TimeSpan.FromSeconds(seconds / 2.0));
+            var half = TimeSpan.FromSeconds(seconds / 2.0);
+            var (probes, flood) = Flood(endpoint, batch, half);
             Settle(server.Id, fdsBefore);
             var rssHalf = RssKiB(server.Id);
-            probes += Flood(endpoint, batch, TimeSpan.FromSeconds(seconds / 2.0));
-            var flood = clock.Elapsed;
+            var (secondProbes, secondFlood) = Flood(endpoint, batch, half);
+            (probes, flood) = (probes + secondProbes, flood + secondFlood);
             Settle(server.Id, fdsBefore);
             var (fdsAfter, rssAfter) = (OpenFiles(server.Id), RssKiB(server.Id));
 
@@ -68,7 +68,8 @@ internal static partial class ProbeFlood
         }
     }
 
-    private static long Flood(IPEndPoint endpoint, int batch, TimeSpan duration)
+    // Probes sent, and the time they took (a batch started before the duration ends is finished).
+    private static (long Probes, TimeSpan Elapsed) Flood(IPEndPoint endpoint, int batch, TimeSpan duration)
     {
         long probes = 0;
         var clock = Stopwatch.StartNew();
@@ -84,7 +85,7 @@ internal static partial class ProbeFlood
             probes += batch;
         }
 
-        return probes;
+        return (probes, clock.Elapsed);
     }
 
     // Lets the server finish closing what it accepted (bounded), so what it still holds is what stays.
