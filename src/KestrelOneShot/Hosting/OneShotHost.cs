@@ -49,9 +49,9 @@ public static partial class OneShotHost
 
         // The generic host, not the web host: Kestrel runs below as a plain hosted service (see
         // KestrelServerService).
+        // No Args here: the empty builder would add the command line a second time.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = args,
             Configuration = configuration,
             ContentRootPath = configuration[HostDefaults.ContentRootKey] ?? Directory.GetCurrentDirectory(),
         });

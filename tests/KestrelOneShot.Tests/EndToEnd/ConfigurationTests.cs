@@ -43,8 +43,10 @@ public sealed class ConfigurationTests
     [Theory]
     [InlineData("ASPNETCORE_ENVIRONMENT")]
     [InlineData("DOTNET_ENVIRONMENT")]
-    public async Task ReadsTheEnvironmentsAppsettingsAsAWebHostWould(string variable)
+    [InlineData("--environment")]
+    public async Task ReadsTheEnvironmentsAppsettingsAsAWebHostWould(string setting)
     {
+        var fromCommandLine = setting.StartsWith("--", StringComparison.Ordinal);
         var directory = Directory.CreateTempSubdirectory("oneshot-");
         try
         {
@@ -52,7 +54,10 @@ public sealed class ConfigurationTests
                 Path.Combine(directory.FullName, "appsettings.Staging.json"),
                 """{ "OneShot": { "Response": "from staging\n" } }""",
                 TestContext.Current.CancellationToken);
-            await using var server = ServerProcess.Start(["--port", "0"], new Dictionary<string, string> { [variable] = "Staging" }, directory.FullName);
+            await using var server = ServerProcess.Start(
+                fromCommandLine ? ["--port", "0", setting, "Staging"] : ["--port", "0"],
+                fromCommandLine ? null : new Dictionary<string, string> { [setting] = "Staging" },
+                directory.FullName);
             var endpoints = await server.ReadyAsync();
 
             var answer = await SocketClient.ExchangeAsync(endpoints[0], "hi"u8.ToArray());
