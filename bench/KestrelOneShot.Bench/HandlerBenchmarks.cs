@@ -2,8 +2,10 @@ using System.IO.Pipelines;
 
 using BenchmarkDotNet.Attributes;
 
+using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Output;
+using KestrelOneShot.Run;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
@@ -33,9 +35,11 @@ public class HandlerBenchmarks
     public void Setup()
     {
         // Count so large that the one run serves every iteration.
-        var options = Options.Create(new OneShotOptions { Count = int.MaxValue, ReadTimeout = ReadTimeout });
+        _ = Duration.TryParse(ReadTimeout, out var readTimeout);
+        var options = Options.Create(new OneShotOptions { Count = int.MaxValue, ReadTimeout = readTimeout });
         var run = new OneShotRun(new NoLifetime(), options, TimeProvider.System);
-        _handler = new OneShotConnectionHandler(run, new MessageOutput(TextWriter.Null), options, TimeProvider.System, NullLogger<OneShotConnectionHandler>.Instance);
+        var stdout = new QueuedLineWriter(TextWriter.Null, capacity: 1024, dropWhenFull: false);
+        _handler = new OneShotConnectionHandler(run, stdout, options, TimeProvider.System, NullLogger<OneShotConnectionHandler>.Instance);
         _connection = new DefaultConnectionContext("bench", new Duplex(_toServer.Reader, _toClient.Writer), new Duplex(_toClient.Reader, _toServer.Writer));
     }
 

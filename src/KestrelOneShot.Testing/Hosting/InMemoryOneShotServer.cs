@@ -2,12 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 
 using KestrelOneShot.Hosting;
-using KestrelOneShot.Logging;
 using KestrelOneShot.Testing.Transport;
 
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.Testing.Hosting;
 
@@ -31,13 +29,9 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
         {
             Out = TextWriter.Synchronized(_stdout),
             Error = TextWriter.Synchronized(_stderr),
-            ConfigureBuilder = builder =>
-            {
-                builder.Logging.ClearProviders();
-                builder.Logging.AddProvider(new OneLineLoggerProvider(_logLines.Enqueue));
-                // After the product's registrations, so the socket transport is replaced.
-                builder.Services.AddInMemoryTransport(Transport);
-            },
+            Logs = _logLines.Enqueue,
+            // After the product's registrations, so the socket transport is replaced.
+            ConfigureBuilder = builder => builder.Services.AddInMemoryTransport(Transport),
             Built = host => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => _started.TrySetResult()),
         };
         Completion = Task.Run(() => RunAsync(args, setup));

@@ -3,8 +3,11 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Configuration;
+using KestrelOneShot.Connections;
+using KestrelOneShot.Output;
 using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Run;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -16,7 +19,7 @@ namespace KestrelOneShot.ConnectionHandling;
 /// Serves the shot: the first connection that delivers data gets its first read (capped at
 /// MaxMessageBytes) printed and answered; probes (no data) and latecomers are closed unanswered.
 /// </summary>
-public sealed partial class OneShotConnectionHandler : ConnectionHandler
+public sealed class OneShotConnectionHandler : ConnectionHandler
 {
     /// <summary>
     /// How long, and how much, unread input is discarded after the answer. Closing a socket with
@@ -27,7 +30,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
     internal const long DrainByteLimit = 64L * 1024 * 1024;
 
     private readonly OneShotRun _run;
-    private readonly MessageOutput _output;
+    private readonly QueuedLineWriter _stdout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxMessageBytes;
@@ -36,19 +39,19 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
 
     public OneShotConnectionHandler(
         OneShotRun run,
-        MessageOutput output,
+        QueuedLineWriter stdout,
         IOptions<OneShotOptions> options,
         TimeProvider time,
         ILogger<OneShotConnectionHandler> logger)
     {
         _run = run;
-        _output = output;
+        _stdout = stdout;
         _time = time;
         _logger = logger;
         var settings = options.Value;
         _maxMessageBytes = settings.MaxMessageBytes;
         _response = Encoding.UTF8.GetBytes(settings.Response);
-        _readTimeout = Duration.Parse(settings.ReadTimeout);
+        _readTimeout = settings.ReadTimeout;
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -64,18 +67,20 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         if (buffer.IsEmpty)
         {
             input.AdvanceTo(buffer.End);
-            _run.ProbeSeen();
-            Log.ProbeClosedEmpty(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            connection.SetVerdict(ConnectionVerdict.Probe);
+            OneShotConnectionHandlerLog.ProbeClosedEmpty(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
 
         if (!_run.TryTakeShot())
         {
             input.AdvanceTo(buffer.End);
-            Log.ShotAlreadyTaken(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            connection.SetVerdict(ConnectionVerdict.TurnedAway);
+            OneShotConnectionHandlerLog.ShotAlreadyTaken(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
 
+        connection.SetVerdict(ConnectionVerdict.Served);
         var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
         var line = MessageLine.Format(message);
         var capped = buffer.Length > message.Length;
@@ -112,17 +117,18 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
         catch (OperationCanceledException) when (deadline?.TimedOut == true)
         {
-            _run.ProbeSeen();
-            Log.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
+            connection.SetVerdict(ConnectionVerdict.Probe);
+            OneShotConnectionHandlerLog.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
         }
         catch (OperationCanceledException)
         {
-            Log.ClosedWhileWaiting(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            connection.SetVerdict(ConnectionVerdict.Stopped);
+            OneShotConnectionHandlerLog.ClosedWhileWaiting(_logger, connection.ConnectionId, connection.RemoteEndPoint);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
         {
-            _run.ProbeSeen();
-            Log.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
+            connection.SetVerdict(ConnectionVerdict.Probe);
+            OneShotConnectionHandlerLog.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
         }
         finally
         {
@@ -135,14 +141,16 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
     private async Task ServeAsync(ConnectionContext connection, ReadResult first, string line, long bytes, bool capped, ProxyHeader? proxy)
     {
         var input = connection.Transport.Input;
-        _output.WriteLine(line);
+        // Queued for stdout's one writer: a reader of stdout that stops reading holds up the
+        // answers only once the queue is full, and blocks no thread.
+        await _stdout.WriteLineAsync(line);
         if (proxy?.Hop is { } hop)
         {
-            Log.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, bytes, capped);
+            OneShotConnectionHandlerLog.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, bytes, capped);
         }
         else
         {
-            Log.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, bytes, capped);
+            OneShotConnectionHandlerLog.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, bytes, capped);
         }
 
         input.AdvanceTo(first.Buffer.End);
@@ -154,7 +162,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {
-            Log.AnswerNotSent(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
+            OneShotConnectionHandlerLog.AnswerNotSent(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
             return;
         }
 
@@ -170,7 +178,7 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
 
         if (unread && !peerDone)
         {
-            Log.Drained(_logger, connection.ConnectionId, await DrainAsync(input));
+            OneShotConnectionHandlerLog.Drained(_logger, connection.ConnectionId, await DrainAsync(input));
         }
     }
 
@@ -198,43 +206,5 @@ public sealed partial class OneShotConnectionHandler : ConnectionHandler
         }
 
         return drained;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Served connection {ConnectionId} from {Remote}: {Bytes} bytes{Capped}")]
-        private static partial void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, string capped);
-
-        public static void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, bool capped) =>
-            Served(logger, connectionId, remote, bytes, CappedNote(capped));
-
-        [LoggerMessage(9, LogLevel.Information, "Served connection {ConnectionId} from {Remote} via proxy {Hop}: {Bytes} bytes{Capped}")]
-        private static partial void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, string capped);
-
-        public static void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, bool capped) =>
-            ServedThroughProxy(logger, connectionId, remote, hop, bytes, CappedNote(capped));
-
-        private static string CappedNote(bool capped) => capped ? " (capped; the rest is discarded)" : "";
-
-        [LoggerMessage(2, LogLevel.Debug, "Probe {ConnectionId} from {Remote} closed without sending data")]
-        public static partial void ProbeClosedEmpty(ILogger logger, string connectionId, EndPoint? remote);
-
-        [LoggerMessage(3, LogLevel.Debug, "Probe {ConnectionId} from {Remote} sent nothing within {ReadTimeout}; closed")]
-        public static partial void ProbeSentNothing(ILogger logger, string connectionId, EndPoint? remote, TimeSpan readTimeout);
-
-        [LoggerMessage(4, LogLevel.Debug, "Probe {ConnectionId} from {Remote} reset before sending data: {Reason}")]
-        public static partial void ProbeReset(ILogger logger, string connectionId, EndPoint? remote, string reason);
-
-        [LoggerMessage(5, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed unanswered: the server is stopping")]
-        public static partial void ClosedWhileWaiting(ILogger logger, string connectionId, EndPoint? remote);
-
-        [LoggerMessage(6, LogLevel.Information, "Connection {ConnectionId} from {Remote} closed unanswered: the shot was already taken")]
-        public static partial void ShotAlreadyTaken(ILogger logger, string connectionId, EndPoint? remote);
-
-        [LoggerMessage(7, LogLevel.Warning, "Connection {ConnectionId} from {Remote} went away before the answer was sent: {Reason}")]
-        public static partial void AnswerNotSent(ILogger logger, string connectionId, EndPoint? remote, string reason);
-
-        [LoggerMessage(8, LogLevel.Debug, "Connection {ConnectionId}: discarded {Bytes} unread bytes before closing")]
-        public static partial void Drained(ILogger logger, string connectionId, long bytes);
     }
 }

@@ -1,30 +1,41 @@
 using System.Net;
 
+using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Run;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
 
 /// <summary>
-/// Puts the one-shot connection handler on raw TCP endpoints chosen by <c>OneShot:Address</c> and
-/// <c>OneShot:Port</c>. Only the endpoints change between addresses; the connection pipeline is one.
+/// Declares the endpoints chosen by <c>OneShot:Address</c> and <c>OneShot:Port</c>, each with the
+/// one connection pipeline, and caps concurrent connections below the file descriptor limit.
 /// </summary>
-public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options, IServiceProvider services, ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
+internal sealed class KestrelListenSetup(
+    IOptions<OneShotOptions> options,
+    OneShotRun run,
+    IServiceProvider services,
+    ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
         // The web host's Kestrel setup would do this; connection handlers and middleware come from here.
         kestrel.ApplicationServices = services;
+        if (DescriptorBudget.Measure() is { } budget)
+        {
+            kestrel.Limits.MaxConcurrentConnections = budget.Limit;
+            HostingLog.ConnectionLimit(logger, budget.Limit, budget.Open, budget.Soft, DescriptorBudget.Reserve);
+        }
+
         var settings = options.Value;
         if (settings.ProxyProtocol == ProxyProtocolMode.Optional)
         {
-            LogOptionalProxyProtocol(logger);
+            HostingLog.OptionalProxyProtocol(logger);
         }
 
         switch (settings.Address.ToLowerInvariant())
@@ -41,7 +52,7 @@ public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options,
 
                 break;
             case OneShotOptions.AnyAddress:
-                LogEveryInterface(logger);
+                HostingLog.EveryInterface(logger);
                 kestrel.ListenAnyIP(settings.Port, Pipeline);
                 break;
             default:
@@ -50,20 +61,12 @@ public sealed partial class KestrelListenSetup(IOptions<OneShotOptions> options,
         }
     }
 
+    /// <summary>Every endpoint's connection pipeline, in the order the bytes meet it.</summary>
     private void Pipeline(ListenOptions listen)
     {
-        if (options.Value.ProxyProtocol != ProxyProtocolMode.Off)
-        {
-            var proxyProtocol = listen.ApplicationServices.GetRequiredService<ProxyProtocolMiddleware>();
-            listen.Use(next => connection => proxyProtocol.OnConnectionAsync(connection, next));
-        }
-
-        listen.UseConnectionHandler<OneShotConnectionHandler>();
+        var settings = options.Value;
+        listen.UseProbeCounting(run)
+            .UseProxyProtocol(new ProxyProtocolOptions { Mode = settings.ProxyProtocol, HeaderTimeout = settings.ReadTimeout })
+            .UseConnectionHandler<OneShotConnectionHandler>();
     }
-
-    [LoggerMessage(2, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header")]
-    private static partial void LogOptionalProxyProtocol(ILogger logger);
-
-    [LoggerMessage(1, LogLevel.Warning, "Listening on every interface: any host that can reach this machine can take the shot")]
-    private static partial void LogEveryInterface(ILogger logger);
 }

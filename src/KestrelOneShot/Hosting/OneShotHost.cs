@@ -1,7 +1,9 @@
+using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Logging;
-using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Output;
 using KestrelOneShot.Reporting;
+using KestrelOneShot.Run;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,10 +22,20 @@ namespace KestrelOneShot.Hosting;
 
 /// <summary>
 /// The composition root. The program and the tests (real sockets or in memory) build the same host
-/// here and run it with <see cref="RunOneShotAsync"/>; nothing is wired anywhere else.
+/// here and run it with <see cref="RunAsync(string[], OneShotHostSetup, CancellationToken)"/>;
+/// nothing is wired anywhere else.
 /// </summary>
-public static partial class OneShotHost
+public static class OneShotHost
 {
+    /// <summary>How many message lines may wait for stdout before a served connection waits for room.</summary>
+    private const int StdoutQueue = 1024;
+
+    /// <summary>How many log lines may wait for stderr before further ones are dropped (and counted).</summary>
+    private const int StderrQueue = 4096;
+
+    /// <summary>How long the exit waits for a stderr that does not move.</summary>
+    private static readonly TimeSpan StderrExitBound = TimeSpan.FromSeconds(2);
+
     // Defaults that configuration (appsettings, environment, command line) may override.
     private static readonly Dictionary<string, string?> ConfigurationDefaults = new()
     {
@@ -36,9 +48,9 @@ public static partial class OneShotHost
 
     /// <summary>
     /// Builds the host for the given arguments, which <see cref="CommandLineSwitches.Inspect"/> has
-    /// accepted. <paramref name="stdout"/> receives the served message line (the console's by default).
+    /// accepted. The message line goes to <paramref name="stdout"/>, log entries to <paramref name="logging"/>.
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, TextWriter? stdout = null)
+    public static HostApplicationBuilder CreateBuilder(string[] args, QueuedLineWriter stdout, ILoggerProvider logging)
     {
         // ASP.NET Core's configuration sources, in its order, built here rather than by the host's
         // defaults: the code's defaults first, no file watching (a one-shot never reloads), no user
@@ -48,8 +60,7 @@ public static partial class OneShotHost
         configuration.AddEnvironmentVariables("ASPNETCORE_").AddEnvironmentVariables("DOTNET_").AddCommandLine(args);
 
         // The generic host, not the web host: Kestrel runs below as a plain hosted service (see
-        // KestrelServerService).
-        // No Args here: the empty builder would add the command line a second time.
+        // KestrelServerService). No Args here: the empty builder would add the command line a second time.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             Configuration = configuration,
@@ -62,26 +73,27 @@ public static partial class OneShotHost
             .AddEnvironmentVariables()
             .AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.AddProvider(logging);
 
-        // stdout is the message line's alone; every log line goes to stderr.
-        builder.Logging.AddProvider(new OneLineLoggerProvider(Console.Error.WriteLine));
+        var services = builder.Services;
+        services.AddOneShotOptions();
 
-        builder.Services.AddOptions<OneShotOptions>()
-            .Bind(builder.Configuration.GetSection(OneShotOptions.SectionName))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
-        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
-        builder.Services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
-        builder.Services.AddSingleton<IServer, KestrelServer>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
+        services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
+        // Kestrel by hand, over whichever transport is registered (the kit swaps in its own).
+        services.AddSingleton(sp => new ListenFailureRecorder(sp.GetRequiredService<IConnectionListenerFactory>()));
+        services.AddSingleton<IServer>(sp => new KestrelServer(
+            sp.GetRequiredService<IOptions<KestrelServerOptions>>(),
+            sp.GetRequiredService<ListenFailureRecorder>(),
+            sp.GetRequiredService<ILoggerFactory>()));
 
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new MessageOutput(stdout ?? Console.Out));
-        builder.Services.AddSingleton<OneShotRun>();
-        builder.Services.AddSingleton<OneShotConnectionHandler>();
-        builder.Services.AddSingleton<ProxyProtocolMiddleware>();
-        builder.Services.AddHostedService<ShutdownSignals>();
-        builder.Services.AddHostedService<WaitTimeoutService>();
-        builder.Services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(stdout);
+        services.AddSingleton<OneShotRun>();
+        services.AddSingleton<OneShotConnectionHandler>();
+        services.AddHostedService<ShutdownSignals>();
+        services.AddHostedService<WaitTimeoutService>();
+        services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
 
         return builder;
     }
@@ -90,55 +102,21 @@ public static partial class OneShotHost
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) =>
         RunAsync(args, OneShotHostSetup.Console, cancellationToken);
 
-    /// <summary>The program against <paramref name="setup"/>'s writers and builder hooks.</summary>
+    /// <summary>
+    /// The program against <paramref name="setup"/>'s writers and builder hooks. Whatever goes
+    /// wrong, its last word is one <c>error:</c> line and a documented exit code.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, OneShotHostSetup setup, CancellationToken cancellationToken = default)
     {
-        var startTimestamp = TimeProvider.System.GetTimestamp();
-        var (help, error) = CommandLineSwitches.Inspect(args);
-        if (help)
-        {
-            await setup.Out.WriteAsync(CommandLineSwitches.Usage);
-            return ExitCodes.Served;
-        }
-
-        if (error is not null)
-        {
-            return Fail(setup, ExitCodes.InvalidConfiguration, error);
-        }
-
-        HostApplicationBuilder? builder = null;
-        IHost app;
         try
         {
-            builder = CreateBuilder(args, setup.Out);
-            setup.ConfigureBuilder?.Invoke(builder);
-            app = builder.Build();
+            return await RunCheckedAsync(args, setup, cancellationToken);
         }
         catch (Exception ex)
         {
-            var (exitCode, message) = StartupFailure.Describe(ex, builder?.Configuration);
-            Fail(setup, exitCode, message);
-            return builder is null ? exitCode : WriteReport(builder.Configuration, run: null, setup, exitCode, message, startTimestamp);
-        }
-
-        using (app)
-        {
-            int exitCode;
-            string? failure = null;
-            try
-            {
-                setup.Built?.Invoke(app);
-                exitCode = await app.RunOneShotAsync(cancellationToken);
-            }
-            catch (Exception ex)
-            {
-                (exitCode, failure) = StartupFailure.Describe(ex, builder.Configuration);
-                Fail(setup, exitCode, failure);
-            }
-
-            // The run cannot be had when the options it reads are invalid; the report then says only that.
-            var run = exitCode == ExitCodes.InvalidConfiguration ? null : app.Services.GetRequiredService<OneShotRun>();
-            return WriteReport(builder.Configuration, run, setup, exitCode, failure, startTimestamp);
+            // Even describing the failure failed (for example, no descriptor left to load an
+            // assembly with): say as little as can still be said.
+            return LastWord(setup, ExitCodes.UnexpectedFailure, $"unexpected failure: {ex.GetType().Name}");
         }
     }
 
@@ -152,46 +130,126 @@ public static partial class OneShotHost
         var endpoints = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
             .Select(ReadyEndpoint)
             .ToArray();
-        app.Services.GetRequiredService<OneShotRun>().MarkReady(endpoints);
-        LogReady(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(KestrelOneShot)), string.Join(", ", endpoints));
+        var run = app.Services.GetRequiredService<OneShotRun>();
+        run.MarkReady(endpoints);
+        HostingLog.Ready(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(KestrelOneShot)), string.Join(", ", endpoints));
 
         await app.WaitForShutdownAsync(cancellationToken);
-        return app.Services.GetRequiredService<OneShotRun>().ExitCode;
+        return run.ExitCode;
     }
 
-    /// <summary>
-    /// Writes the <c>--report</c> file, for every run whose configuration could be read (a failed
-    /// validation included). A report that cannot be written turns the exit code into 1.
-    /// </summary>
-    private static int WriteReport(ConfigurationManager configuration, OneShotRun? run, OneShotHostSetup setup, int exitCode, string? failure, long startTimestamp)
+    private static async Task<int> RunCheckedAsync(string[] args, OneShotHostSetup setup, CancellationToken cancellationToken)
     {
-        if (configuration[$"{OneShotOptions.SectionName}:{nameof(OneShotOptions.ReportPath)}"] is not { Length: > 0 } path)
+        var startTimestamp = TimeProvider.System.GetTimestamp();
+        var (help, error) = CommandLineSwitches.Inspect(args);
+        if (help)
         {
-            return exitCode;
+            await setup.Out.WriteAsync(CommandLineSwitches.Usage);
+            await setup.Out.FlushAsync(cancellationToken);
+            return ExitCodes.Served;
         }
 
-        var report = RunReport.Create(exitCode, failure, run, TimeProvider.System, startTimestamp, TimeProvider.System.GetTimestamp());
+        if (error is not null)
+        {
+            return LastWord(setup, ExitCodes.InvalidConfiguration, error);
+        }
+
+        var stdout = new QueuedLineWriter(setup.Out, StdoutQueue, dropWhenFull: false);
+        var stderr = new QueuedLineWriter(setup.Error, StderrQueue, dropWhenFull: true);
+        var logging = new OneLineLoggerProvider(setup.Logs ?? stderr.WriteLine);
+        var (exitCode, failure, report) = await RunHostAsync(args, setup, stdout, logging, cancellationToken);
+
+        // The message line must not be lost, so its queue is written out whatever stdout's reader does.
+        await stdout.CompleteAsync(Timeout.InfiniteTimeSpan);
+        if (stdout.Failure is { } lost && failure is null)
+        {
+            (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the message to stdout: {StartupFailure.IOReason(lost)}");
+        }
+
+        if (report?.Path is { Length: > 0 } path)
+        {
+            try
+            {
+                RunReportWriter.Write(path, RunReport.Create(exitCode, failure, report.Run, TimeProvider.System, startTimestamp, TimeProvider.System.GetTimestamp()));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the report to {path}: {StartupFailure.IOReason(ex)}");
+            }
+        }
+
+        logging.Dispose();
+        await stderr.CompleteAsync(StderrExitBound);
+        return failure is null ? exitCode : LastWord(setup, exitCode, failure);
+    }
+
+    /// <summary>Builds and runs the host; the exit code, the failure if any, and what the report needs.</summary>
+    private static async Task<(int ExitCode, string? Failure, ReportInput? Report)> RunHostAsync(
+        string[] args, OneShotHostSetup setup, QueuedLineWriter stdout, ILoggerProvider logging, CancellationToken cancellationToken)
+    {
+        IHost app;
         try
         {
-            RunReportWriter.Write(path, report);
-            return exitCode;
+            var builder = CreateBuilder(args, stdout, logging);
+            setup.ConfigureBuilder?.Invoke(builder);
+            app = builder.Build();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
-            return Fail(setup, ExitCodes.UnexpectedFailure, $"cannot write the report to {path}: {ex.Message}");
+            var (exitCode, message) = StartupFailure.Describe(ex, failedEndPoint: null);
+            return (exitCode, message, null);
         }
+
+        using (app)
+        {
+            try
+            {
+                setup.Built?.Invoke(app);
+                var exitCode = await app.RunOneShotAsync(cancellationToken);
+                return (exitCode, null, new ReportInput(app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value.ReportPath, app.Services.GetRequiredService<OneShotRun>()));
+            }
+            catch (Exception ex)
+            {
+                var (exitCode, message) = StartupFailure.Describe(ex, app.Services.GetRequiredService<ListenFailureRecorder>().FailedEndPoint);
+                // Invalid options cannot give a run; the report then says only how it ended.
+                var options = UnvalidatedOptions(app.Services);
+                var run = options.UnreadableValues.Count == 0 && exitCode != ExitCodes.InvalidConfiguration ? app.Services.GetRequiredService<OneShotRun>() : null;
+                return (exitCode, message, new ReportInput(options.ReportPath, run));
+            }
+        }
+    }
+
+    /// <summary>The options as configured, before validation: a failed run's report still goes where it was asked to.</summary>
+    private static OneShotOptions UnvalidatedOptions(IServiceProvider services)
+    {
+        var options = new OneShotOptions();
+        foreach (var configure in services.GetServices<IConfigureOptions<OneShotOptions>>())
+        {
+            configure.Configure(options);
+        }
+
+        return options;
     }
 
     // Kestrel names every endpoint as a URL; this is raw TCP, so the scheme is noise.
     private static string ReadyEndpoint(string address) =>
         address.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? address[(scheme + 3)..] : address;
 
-    private static int Fail(OneShotHostSetup setup, int exitCode, string message)
+    /// <summary>The one line a failed run ends with; writing it can fail too, and must not throw.</summary>
+    private static int LastWord(OneShotHostSetup setup, int exitCode, string message)
     {
-        setup.Error.WriteLine($"error: {message}");
+        try
+        {
+            setup.Error.WriteLine($"error: {message}");
+            setup.Error.Flush();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // stderr is gone: the exit code is all that is left to say it with.
+        }
+
         return exitCode;
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Listening on {Endpoints}")]
-    private static partial void LogReady(ILogger logger, string endpoints);
+    private sealed record ReportInput(string? Path, OneShotRun? Run);
 }

@@ -4,18 +4,22 @@ namespace KestrelOneShot.Hosting;
 
 /// <summary>
 /// What <see cref="OneShotHost.RunAsync(string[], OneShotHostSetup, CancellationToken)"/> runs
-/// against: the program uses the console as it is; a test host swaps in its own writers, transport
-/// and logging, and still runs the same composition root and the same exit-code mapping.
+/// against: the program uses the process's stdout and stderr; a test host swaps in its own writers,
+/// log sink and transport, and still runs the same composition root and the same exit-code mapping.
 /// </summary>
 public sealed class OneShotHostSetup
 {
-    public static OneShotHostSetup Console { get; } = new();
+    /// <summary>The process's own streams.</summary>
+    public static OneShotHostSetup Console => new() { Out = Output.StandardStreams.OpenStdout() };
 
     /// <summary>Where the message line (and <c>--help</c>) goes.</summary>
     public TextWriter Out { get; init; } = System.Console.Out;
 
-    /// <summary>Where the one-line errors of a failed run go (logs go through logging).</summary>
+    /// <summary>Where log lines and the one-line errors of a failed run go.</summary>
     public TextWriter Error { get; init; } = System.Console.Error;
+
+    /// <summary>Where log lines go instead of <see cref="Error"/>, if set (called at once, never blocks the caller's writer).</summary>
+    public Action<string>? Logs { get; init; }
 
     /// <summary>Runs after the product's own registrations, so it may replace any of them.</summary>
     public Action<HostApplicationBuilder>? ConfigureBuilder { get; init; }

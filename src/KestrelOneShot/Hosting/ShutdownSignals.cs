@@ -1,14 +1,17 @@
 using System.Runtime.InteropServices;
 
+using KestrelOneShot.Run;
+
 using Microsoft.Extensions.Hosting;
 
 namespace KestrelOneShot.Hosting;
 
 /// <summary>
-/// Records SIGINT and SIGTERM as the run's outcome (exit 130 and 143) before anything was served.
-/// The host's console lifetime still performs the graceful stop; this only remembers why.
+/// Ends the run on SIGINT or SIGTERM with that signal's outcome (exit 130 and 143) and stops the
+/// host gracefully, in place of the console lifetime's own handling, which would exit 0. A shot
+/// being served when the signal comes still finishes, and the run then counts as served.
 /// </summary>
-public sealed class ShutdownSignals(OneShotRun run) : IHostedService, IDisposable
+internal sealed class ShutdownSignals(OneShotRun run) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
@@ -30,8 +33,7 @@ public sealed class ShutdownSignals(OneShotRun run) : IHostedService, IDisposabl
 
     private void OnSignal(PosixSignalContext context, RunOutcome outcome)
     {
-        // Graceful: a shot being served finishes and the run still counts as served.
-        context.Cancel = true;
+        context.Cancel = true; // Stop gracefully, through the host, rather than be terminated.
         run.TryEndAndStop(outcome);
     }
 }

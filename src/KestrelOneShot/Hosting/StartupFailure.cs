@@ -1,49 +1,45 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
+using System.Runtime.InteropServices;
 
-using Microsoft.Extensions.Configuration;
+using KestrelOneShot.Run;
+
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
 
-/// <summary>Turns what can go wrong before the shot into an exit code and one line for the operator.</summary>
-public static partial class StartupFailure
+/// <summary>
+/// Turns what can go wrong into an exit code and one line for the operator, by the exception's type
+/// and error code, never by its wording.
+/// </summary>
+internal static class StartupFailure
 {
-    /// <param name="configuration">The app's configuration, when the app was built: it names the
-    /// address that could not be bound when the error itself does not.</param>
-    public static (int ExitCode, string Message) Describe(Exception exception, IConfiguration? configuration)
+    /// <param name="failedEndPoint">The endpoint whose bind failed, when one did.</param>
+    public static (int ExitCode, string Message) Describe(Exception exception, EndPoint? failedEndPoint) => exception switch
     {
-        switch (exception)
-        {
-            case OptionsValidationException validation:
-                return (ExitCodes.InvalidConfiguration, string.Join("; ", validation.Failures));
-            case InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match:
-                var path = match.Groups["path"].Value;
-                return (ExitCodes.InvalidConfiguration, OneShotOptionsValidator.Describe(path[(path.LastIndexOf(':') + 1)..], match.Groups["value"].Value));
-        }
+        OptionsValidationException validation => (ExitCodes.InvalidConfiguration, string.Join("; ", validation.Failures)),
+        _ when failedEndPoint is not null && Find<SocketException>(exception) is { } socket =>
+            (ExitCodes.CannotListen, $"cannot listen on {failedEndPoint}: {Reason(socket)}"),
+        _ => (ExitCodes.UnexpectedFailure, $"unexpected failure: {exception.GetType().Name}: {exception.Message}"),
+    };
 
-        if (Find<SocketException>(exception) is { } socket)
-        {
-            var reason = socket.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => "address already in use",
-                SocketError.AccessDenied => "permission denied",
-                SocketError.AddressNotAvailable => "address not available on this machine",
-                _ => socket.Message,
-            };
-            var address = BindFailure().Match(exception.Message) is { Success: true } bind ? bind.Groups["address"].Value : ConfiguredEndpoint(configuration);
-            return (ExitCodes.CannotListen, $"cannot listen on {address}: {reason}");
-        }
-
-        return (ExitCodes.UnexpectedFailure, $"unexpected failure: {exception.GetType().Name}: {exception.Message}");
-    }
-
-    private static string ConfiguredEndpoint(IConfiguration? configuration)
+    /// <summary>Why a file or stream operation failed, in the operating system's words.</summary>
+    public static string IOReason(Exception exception) => exception switch
     {
-        var options = configuration?.GetSection(OneShotOptions.SectionName).Get<OneShotOptions>() ?? new OneShotOptions();
-        return IPAddress.TryParse(options.Address, out var ip) ? new IPEndPoint(ip, options.Port).ToString() : $"{options.Address}:{options.Port}";
-    }
+        DirectoryNotFoundException => "the directory does not exist",
+        UnauthorizedAccessException => "permission denied",
+        // On Unix an IOException carries the errno as its HResult.
+        IOException { HResult: > 0 and < 4096 } io => Marshal.GetPInvokeErrorMessage(io.HResult),
+        _ => exception.GetType().Name,
+    };
+
+    private static string Reason(SocketException socket) => socket.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "address already in use",
+        SocketError.AccessDenied => "permission denied",
+        SocketError.AddressNotAvailable => "address not available on this machine",
+        _ => socket.Message,
+    };
 
     private static T? Find<T>(Exception? exception)
         where T : Exception
@@ -58,12 +54,4 @@ public static partial class StartupFailure
 
         return null;
     }
-
-    // The binder's own wording for a value it cannot convert (for example Port=abc).
-    [GeneratedRegex("configuration value '(?<value>.*)' at '(?<path>OneShot:[^']+)'")]
-    private static partial Regex BinderFailure();
-
-    // Kestrel's wording: "Failed to bind to address http://127.0.0.1:9999: address already in use."
-    [GeneratedRegex("address (?:[a-z]+://)?(?<address>\\S+?):? ")]
-    private static partial Regex BindFailure();
 }

@@ -1,11 +1,14 @@
+using KestrelOneShot.Configuration;
+using KestrelOneShot.Run;
+
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
 
-/// <summary>Ends the run with exit 4 when nothing was served within <c>OneShot:WaitTimeout</c>.</summary>
-public sealed partial class WaitTimeoutService(
+/// <summary>Ends the run with exit 4 when not every shot was served within <c>OneShot:WaitTimeout</c>.</summary>
+internal sealed class WaitTimeoutService(
     OneShotRun run,
     IOptions<OneShotOptions> options,
     TimeProvider time,
@@ -13,9 +16,7 @@ public sealed partial class WaitTimeoutService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var text = options.Value.WaitTimeout;
-        var timeout = text is null ? TimeSpan.Zero : Duration.Parse(text);
-        if (timeout <= TimeSpan.Zero)
+        if (options.Value.WaitTimeout is not { } timeout || timeout <= TimeSpan.Zero)
         {
             return;
         }
@@ -31,10 +32,7 @@ public sealed partial class WaitTimeoutService(
 
         if (run.TryEndAndStop(RunOutcome.WaitTimedOut))
         {
-            LogWaitTimedOut(logger, text!);
+            HostingLog.WaitTimedOut(logger, Duration.Format(timeout));
         }
     }
-
-    [LoggerMessage(1, LogLevel.Warning, "No connection was served within {WaitTimeout}; stopping (exit 4)")]
-    private static partial void LogWaitTimedOut(ILogger logger, string waitTimeout);
 }

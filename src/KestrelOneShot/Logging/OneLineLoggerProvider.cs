@@ -3,27 +3,34 @@ using Microsoft.Extensions.Logging;
 namespace KestrelOneShot.Logging;
 
 /// <summary>
-/// Hands every log entry, as one <see cref="OneLineLogFormat"/> line, to <c>writeLine</c> at once
-/// (the program passes stderr's; the in-memory kit keeps the lines).
+/// Hands every log entry, as one <see cref="OneLineLogFormat"/> line, to <c>writeLine</c> (the
+/// program's queued stderr; the in-memory kit keeps the lines). Entries of one kind (category and
+/// event id) that repeat faster than <see cref="RepeatSummary.Burst"/> per
+/// <see cref="RepeatSummary.Interval"/> are counted instead, and said in one line per interval.
 /// </summary>
 /// <remarks>
-/// In place of the framework's console logger: a one-shot writes a handful of lines, and that logger's
-/// queue thread, three built-in formatters and their options monitors cost about 10 ms of a ~44 ms
-/// Native AOT start (docs/performance.md). Written synchronously, no line is lost at exit.
-/// The "Console" alias keeps <c>Logging:Console:LogLevel</c> filters working.
+/// In place of the framework's console logger: a one-shot writes a handful of lines, and that
+/// logger's queue thread, formatters and options monitors are a large share of a Native AOT start
+/// (docs/performance.md). The "Console" alias keeps <c>Logging:Console:LogLevel</c> filters working.
 /// </remarks>
 [ProviderAlias("Console")]
-public sealed class OneLineLoggerProvider(Action<string> writeLine) : ILoggerProvider
+public sealed class OneLineLoggerProvider : ILoggerProvider
 {
-    private readonly Logger _logger = new(writeLine);
+    private readonly Action<string> _writeLine;
+    private readonly RepeatSummary _repeats;
 
-    public ILogger CreateLogger(string categoryName) => _logger;
-
-    public void Dispose()
+    public OneLineLoggerProvider(Action<string> writeLine, TimeProvider? time = null)
     {
+        _writeLine = writeLine;
+        _repeats = new RepeatSummary(writeLine, time ?? TimeProvider.System);
     }
 
-    private sealed class Logger(Action<string> writeLine) : ILogger
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Says what is still counted and stops counting.</summary>
+    public void Dispose() => _repeats.Dispose();
+
+    private sealed class Logger(OneLineLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -32,9 +39,14 @@ public sealed class OneLineLoggerProvider(Action<string> writeLine) : ILoggerPro
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (eventId.Id != 0 && !provider._repeats.Admit(category, eventId, logLevel))
+            {
+                return;
+            }
+
             if (OneLineLogFormat.Format(logLevel, formatter(state, exception), exception) is { } line)
             {
-                writeLine(line);
+                provider._writeLine(line);
             }
         }
     }

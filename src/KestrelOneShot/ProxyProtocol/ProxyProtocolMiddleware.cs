@@ -1,47 +1,49 @@
 using System.IO.Pipelines;
-using System.Net;
 
-using KestrelOneShot.ConnectionHandling;
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Connections;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.ProxyProtocol;
 
 /// <summary>
-/// Kestrel connection middleware, ahead of the handler: reads the PROXY protocol header with the
-/// pipe, however it is split, leaves every byte after it in the pipe, sets the parsed
-/// <see cref="ProxyHeader"/> as a connection feature and makes the original client the
-/// connection's remote endpoint. Health checks (v2 LOCAL) are probes; bad headers are closed
-/// with one warning. Neither takes the shot.
+/// Kestrel connection middleware (<see cref="ListenOptionsProxyProtocolExtensions.UseProxyProtocol"/>):
+/// reads the PROXY protocol header with the pipe, however it is split, leaves every byte after it in
+/// the pipe, sets the parsed <see cref="ProxyHeader"/> as a connection feature and makes the original
+/// client the connection's remote endpoint. Health checks (v2 LOCAL, silence) are probes; bad headers
+/// are rejected with one warning. Neither reaches the rest of the pipeline.
 /// </summary>
-public sealed partial class ProxyProtocolMiddleware(
-    OneShotRun run,
-    IOptions<OneShotOptions> options,
-    TimeProvider time,
-    ILogger<ProxyProtocolMiddleware> logger)
+internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProtocolMode mode, TimeSpan headerTimeout, TimeProvider time, ILogger logger)
 {
-    private readonly ProxyProtocolMode _mode = options.Value.ProxyProtocol;
-    private readonly TimeSpan _readTimeout = Duration.Parse(options.Value.ReadTimeout);
-
-    public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    private enum HeaderRead
     {
-        var header = await ReadHeaderAsync(connection);
-        if (header is null)
+        /// <summary>A header was read: pass the connection on as the original client's.</summary>
+        Header,
+
+        /// <summary>Optional mode, and the connection starts without a signature: pass it on as it is.</summary>
+        Plain,
+
+        /// <summary>The connection was dealt with here (probe, rejected, or the server is stopping).</summary>
+        Done,
+    }
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var (read, header) = await ReadHeaderAsync(connection);
+        if (read == HeaderRead.Done)
         {
             return;
         }
 
-        if (header.Command == ProxyCommand.Local)
+        if (header is { Command: ProxyCommand.Local })
         {
-            run.ProbeSeen();
-            LogHealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
+            connection.SetVerdict(ConnectionVerdict.Probe);
+            ProxyProtocolLog.HealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
 
-        if (header.Version > 0)
+        if (header is not null)
         {
             connection.Features.Set(header with { Hop = connection.RemoteEndPoint });
             if (header.Source is not null)
@@ -53,11 +55,10 @@ public sealed partial class ProxyProtocolMiddleware(
         await next(connection);
     }
 
-    /// <summary>The header; <see cref="PlainConnection"/> for a plain connection in optional mode; null when the connection is done.</summary>
-    private async Task<ProxyHeader?> ReadHeaderAsync(ConnectionContext connection)
+    private async Task<(HeaderRead Read, ProxyHeader? Header)> ReadHeaderAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        using var deadline = new ReadDeadline(connection, _readTimeout, time);
+        using var deadline = new ReadDeadline(connection, headerTimeout, time);
         var sawBytes = false;
         while (true)
         {
@@ -68,11 +69,12 @@ public sealed partial class ProxyProtocolMiddleware(
             }
             catch (OperationCanceledException) when (deadline.TimedOut)
             {
-                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {_readTimeout}") : Probe(connection, "sent nothing in time");
+                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {headerTimeout}") : Probe(connection, "sent nothing in time");
             }
             catch (OperationCanceledException)
             {
-                return null; // The server is stopping.
+                connection.SetVerdict(ConnectionVerdict.Stopped);
+                return (HeaderRead.Done, null);
             }
             catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
             {
@@ -85,10 +87,10 @@ public sealed partial class ProxyProtocolMiddleware(
             {
                 case ProxyParseStatus.Complete:
                     input.AdvanceTo(consumed);
-                    return header;
-                case ProxyParseStatus.NoHeader when _mode == ProxyProtocolMode.Optional:
-                    input.AdvanceTo(buffer.Start); // Nothing consumed: the handler reads it all.
-                    return PlainConnection;
+                    return (HeaderRead.Header, header);
+                case ProxyParseStatus.NoHeader when mode == ProxyProtocolMode.Optional:
+                    input.AdvanceTo(buffer.Start); // Nothing consumed: the rest of the pipeline reads it all.
+                    return (HeaderRead.Plain, null);
                 case ProxyParseStatus.NoHeader:
                     input.AdvanceTo(buffer.End);
                     return Reject(connection, "no PROXY protocol header, and one is required");
@@ -105,30 +107,19 @@ public sealed partial class ProxyProtocolMiddleware(
         }
     }
 
-    /// <summary>Stands for "no header" in optional mode; never set on a connection.</summary>
-    private static ProxyHeader PlainConnection { get; } = new(0, ProxyCommand.Proxy, null, null, []);
-
-    /// <summary>A connection that sent nothing is a probe: logged at debug level, counted, closed.</summary>
-    private ProxyHeader? Probe(ConnectionContext connection, string how)
+    /// <summary>A connection that sent nothing is a probe: logged at debug level, closed.</summary>
+    private (HeaderRead, ProxyHeader?) Probe(ConnectionContext connection, string how)
     {
-        run.ProbeSeen();
-        LogProbe(logger, connection.ConnectionId, connection.RemoteEndPoint, how);
-        return null;
+        connection.SetVerdict(ConnectionVerdict.Probe);
+        ProxyProtocolLog.Probe(logger, connection.ConnectionId, connection.RemoteEndPoint, how);
+        return (HeaderRead.Done, null);
     }
 
     /// <summary>A bad header: one warning with the reason, closed, and the shot stays.</summary>
-    private ProxyHeader? Reject(ConnectionContext connection, string? reason)
+    private (HeaderRead, ProxyHeader?) Reject(ConnectionContext connection, string? reason)
     {
-        LogRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason ?? "invalid PROXY header");
-        return null;
+        connection.SetVerdict(ConnectionVerdict.Rejected);
+        ProxyProtocolLog.HeaderRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason ?? "invalid PROXY header");
+        return (HeaderRead.Done, null);
     }
-
-    [LoggerMessage(1, LogLevel.Debug, "Probe {ConnectionId} from {Remote}: PROXY v2 LOCAL (a proxy's health check); closed")]
-    private static partial void LogHealthCheck(ILogger logger, string connectionId, EndPoint? remote);
-
-    [LoggerMessage(2, LogLevel.Debug, "Probe {ConnectionId} from {Remote} {How}; closed")]
-    private static partial void LogProbe(ILogger logger, string connectionId, EndPoint? remote, string how);
-
-    [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} from {Remote} closed: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string connectionId, EndPoint? remote, string reason);
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 
 using KestrelOneShot.ConnectionHandling;
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Reporting;
 

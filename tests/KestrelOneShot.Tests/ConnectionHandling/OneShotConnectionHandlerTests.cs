@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using System.Text;
 
 using KestrelOneShot.ConnectionHandling;
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Tests.ConnectionHandling;
 
@@ -14,13 +14,13 @@ public sealed class OneShotConnectionHandlerTests
     public async Task AnswersTheTutorialExchangeAndPrintsTheMessage()
     {
         var harness = new HandlerHarness();
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync("Who is there?\r\n"u8.ToArray());
         await harness.Connect(client);
 
         Assert.Equal(DefaultAnswer, client.Answer());
-        Assert.Equal(["The message was: Who is there?"], harness.StdoutLines);
+        Assert.Equal(["The message was: Who is there?"], await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Served, harness.Run.Outcome);
         Assert.True(harness.Lifetime.StopRequested);
     }
@@ -30,7 +30,7 @@ public sealed class OneShotConnectionHandlerTests
     {
         // The client keeps its side open, as telnet does: no drain, no waiting on the clock.
         var harness = new HandlerHarness();
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync("hello\n"u8.ToArray());
         await harness.Connect(client);
@@ -43,17 +43,17 @@ public sealed class OneShotConnectionHandlerTests
     {
         var harness = new HandlerHarness(o => o.MaxMessageBytes = 100);
         // Small segments make the first read a multi-segment buffer, as a large socket read is.
-        var client = new PipeConnection(new PipeOptions(minimumSegmentSize: 16, pauseWriterThreshold: 0));
+        var client = new TestConnection(new PipeOptions(minimumSegmentSize: 16, pauseWriterThreshold: 0));
         var sent = Enumerable.Range(0, 150).Select(i => (byte)('a' + (i % 26))).ToArray();
         for (var offset = 0; offset < sent.Length; offset += 10)
         {
             await client.SendAsync(sent[offset..Math.Min(offset + 10, sent.Length)]);
         }
 
-        await client.ClientOutput.CompleteAsync();
+        await client.Client.Transport.Output.CompleteAsync();
         await harness.Connect(client);
 
-        Assert.Equal([MessageLine.Prefix + Encoding.ASCII.GetString(sent, 0, 100)], harness.StdoutLines);
+        Assert.Equal([MessageLine.Prefix + Encoding.ASCII.GetString(sent, 0, 100)], await harness.StdoutLinesAsync());
         Assert.Equal(DefaultAnswer, client.Answer());
     }
 
@@ -61,7 +61,7 @@ public sealed class OneShotConnectionHandlerTests
     public async Task SendsTheConfiguredResponseAsUtf8()
     {
         var harness = new HandlerHarness(o => o.Response = "héllo ✓\n");
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync("hi"u8.ToArray());
         await harness.Connect(client);
@@ -73,21 +73,21 @@ public sealed class OneShotConnectionHandlerTests
     public async Task ConnectionThatClosesWithoutDataIsAProbeAndLeavesTheShot()
     {
         var harness = new HandlerHarness();
-        var probe = new PipeConnection();
+        var probe = new TestConnection();
 
-        await probe.ClientOutput.CompleteAsync();
+        await probe.Client.Transport.Output.CompleteAsync();
         await harness.Connect(probe);
 
         Assert.Empty(probe.Answer());
-        Assert.Empty(harness.StdoutLines);
+        Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
         Assert.False(harness.Lifetime.StopRequested);
 
-        var client = new PipeConnection();
+        var client = new TestConnection();
         await client.SendAsync("real"u8.ToArray());
         await harness.Connect(client);
         Assert.Equal(DefaultAnswer, client.Answer());
-        Assert.Equal(["The message was: real"], harness.StdoutLines);
+        Assert.Equal(["The message was: real"], await harness.StdoutLinesAsync());
     }
 
     [Theory]
@@ -96,23 +96,22 @@ public sealed class OneShotConnectionHandlerTests
     public async Task ConnectionResetBeforeSendingIsAProbe(bool resetBeforeTheHandlerLooks)
     {
         var harness = new HandlerHarness();
-        var probe = new PipeConnection();
-        var reset = new Microsoft.AspNetCore.Connections.ConnectionResetException("Connection reset by peer");
+        var probe = new TestConnection();
 
         Task serving;
         if (resetBeforeTheHandlerLooks)
         {
-            await probe.ClientOutput.CompleteAsync(reset);
+            probe.Client.Abort();
             serving = harness.Connect(probe);
         }
         else
         {
             serving = harness.Connect(probe);
-            await probe.ClientOutput.CompleteAsync(reset);
+            probe.Client.Abort();
         }
 
         await serving;
-        Assert.Empty(probe.Answer());
+        Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
         Assert.Equal(1, harness.Run.Probes);
     }
@@ -120,10 +119,10 @@ public sealed class OneShotConnectionHandlerTests
     [Fact]
     public async Task ConnectionThatSendsNothingWithinReadTimeoutIsAProbe()
     {
-        var harness = new HandlerHarness(o => o.ReadTimeout = "2s");
-        var probe = new PipeConnection();
+        var harness = new HandlerHarness(o => o.ReadTimeout = TimeSpan.FromSeconds(2));
+        var probe = new TestConnection();
 
-        var serving = harness.Handler.OnConnectedAsync(probe.Context);
+        var serving = harness.Serve(probe);
         harness.Time.Advance(TimeSpan.FromMilliseconds(1999));
         Assert.False(serving.IsCompleted);
         harness.Time.Advance(TimeSpan.FromMilliseconds(1));
@@ -136,10 +135,10 @@ public sealed class OneShotConnectionHandlerTests
     [Fact]
     public async Task ReadTimeoutZeroWaitsForData()
     {
-        var harness = new HandlerHarness(o => o.ReadTimeout = "0");
-        var client = new PipeConnection();
+        var harness = new HandlerHarness(o => o.ReadTimeout = TimeSpan.Zero);
+        var client = new TestConnection();
 
-        var serving = harness.Handler.OnConnectedAsync(client.Context);
+        var serving = harness.Serve(client);
         harness.Time.Advance(TimeSpan.FromDays(1));
         Assert.False(serving.IsCompleted);
 
@@ -152,9 +151,9 @@ public sealed class OneShotConnectionHandlerTests
     public async Task IdleConnectionEndsWhenKestrelAsksItToClose()
     {
         var harness = new HandlerHarness();
-        var idle = new PipeConnection();
+        var idle = new TestConnection();
 
-        var serving = harness.Handler.OnConnectedAsync(idle.Context);
+        var serving = harness.Serve(idle);
         Assert.False(serving.IsCompleted);
         idle.RequestClose();
         await serving.Within();
@@ -167,8 +166,8 @@ public sealed class OneShotConnectionHandlerTests
     public async Task ConnectionAfterTheShotIsClosedUnanswered()
     {
         var harness = new HandlerHarness();
-        var first = new PipeConnection();
-        var late = new PipeConnection();
+        var first = new TestConnection();
+        var late = new TestConnection();
 
         await first.SendAsync("first"u8.ToArray());
         await harness.Connect(first);
@@ -176,27 +175,27 @@ public sealed class OneShotConnectionHandlerTests
         await harness.Connect(late);
 
         Assert.Empty(late.Answer());
-        Assert.Equal(["The message was: first"], harness.StdoutLines);
+        Assert.Equal(["The message was: first"], await harness.StdoutLinesAsync());
     }
 
     [Fact]
     public async Task ExactlyOneOfFiftyConcurrentConnectionsIsAnswered()
     {
         var harness = new HandlerHarness();
-        var clients = Enumerable.Range(0, 50).Select(_ => new PipeConnection()).ToArray();
+        var clients = Enumerable.Range(0, 50).Select(_ => new TestConnection()).ToArray();
         foreach (var (client, i) in clients.Select((c, i) => (c, i)))
         {
             await client.SendAsync(Encoding.ASCII.GetBytes($"client {i}"));
         }
 
         using var start = new ManualResetEventSlim();
-        var serving = clients.Select(c => Task.Run(() => { start.Wait(); return harness.Handler.OnConnectedAsync(c.Context); })).ToArray();
+        var serving = clients.Select(c => Task.Run(() => { start.Wait(); return harness.Serve(c); })).ToArray();
         start.Set();
         await Task.WhenAll(serving).Within();
 
         var answered = clients.Where(c => c.Answer().Length > 0).ToArray();
         Assert.Single(answered);
-        var line = Assert.Single(harness.StdoutLines);
+        var line = Assert.Single(await harness.StdoutLinesAsync());
         Assert.Equal($"The message was: client {Array.IndexOf(clients, answered[0])}", line);
     }
 
@@ -204,11 +203,11 @@ public sealed class OneShotConnectionHandlerTests
     public async Task OversizeInputIsDrainedUntilTheClientsEndOfInput()
     {
         var harness = new HandlerHarness();
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         // Sent in 64 KiB writes: with the pipe's back-pressure the client only gets to the end of its
         // mebibyte if the handler keeps reading after the answer.
-        var serving = harness.Handler.OnConnectedAsync(client.Context);
+        var serving = harness.Serve(client);
         var sending = Task.Run(async () =>
         {
             for (var i = 0; i < 16; i++)
@@ -216,22 +215,22 @@ public sealed class OneShotConnectionHandlerTests
                 await client.SendAsync(new byte[64 * 1024]);
             }
 
-            await client.ClientOutput.CompleteAsync();
+            await client.Client.Transport.Output.CompleteAsync();
         }, TestContext.Current.CancellationToken);
         await Task.WhenAll(serving, sending).Within();
 
         Assert.Equal(DefaultAnswer, client.Answer());
-        Assert.Equal([MessageLine.Prefix + string.Concat(Enumerable.Repeat("\\0", 100))], harness.StdoutLines);
+        Assert.Equal([MessageLine.Prefix + string.Concat(Enumerable.Repeat("\\0", 100))], await harness.StdoutLinesAsync());
     }
 
     [Fact]
     public async Task DrainingStopsAtItsTimeBoundWhenTheClientKeepsSending()
     {
         var harness = new HandlerHarness();
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync(new byte[500]);
-        var serving = harness.Handler.OnConnectedAsync(client.Context);
+        var serving = harness.Serve(client);
         Assert.False(serving.IsCompleted);
         harness.Time.Advance(OneShotConnectionHandler.DrainTimeLimit);
         await serving.Within();

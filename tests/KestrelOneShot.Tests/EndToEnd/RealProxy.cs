@@ -103,7 +103,7 @@ internal sealed class RealProxy : IAsyncDisposable
     private static async Task<RealProxy> StartAsync(string program, string configName, Func<IPEndPoint, string> config, Func<string, string[]> args)
     {
         var executable = Require(program, program == "nginx" ? "nginx libnginx-mod-stream" : "haproxy");
-        var frontend = new IPEndPoint(IPAddress.Loopback, FreePort());
+        var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Find());
         var directory = Directory.CreateTempSubdirectory($"oneshot-{program}-");
         var configPath = Path.Combine(directory.FullName, configName);
         await File.WriteAllTextAsync(configPath, config(frontend) + "\n", TestContext.Current.CancellationToken);
@@ -153,12 +153,5 @@ internal sealed class RealProxy : IAsyncDisposable
 
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

@@ -102,7 +102,7 @@ public sealed class RealProxyTests
 
     private static string ReportPath() => Path.Combine(Path.GetTempPath(), $"oneshot-proxy-report-{Guid.NewGuid():N}.json");
 
-    private static async Task<(Scenarios.ClientAnswer Answer, EndPoint Client)> ExchangeThroughAsync(IPEndPoint frontend)
+    private static async Task<(ClientAnswer Answer, EndPoint Client)> ExchangeThroughAsync(IPEndPoint frontend)
     {
         using var client = await SocketClient.ConnectAsync(frontend);
         await client.SendAsync("staged\n"u8.ToArray());

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text;
 
-using KestrelOneShot.Hosting;
 using KestrelOneShot.ProxyProtocol;
-using KestrelOneShot.Tests.ConnectionHandling;
+using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Tests.ProxyProtocol;
 
@@ -17,29 +16,29 @@ public sealed class ProxyProtocolMiddlewareTests
     public async Task TheClientsMessageInTheHeadersSegmentIsServedAndTheOriginalClientIsTheRemote()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
-        var client = new PipeConnection();
-        var hop = client.Context.RemoteEndPoint;
+        var client = new TestConnection();
+        var hop = client.Server.RemoteEndPoint;
 
         await client.SendAsync([.. V1Header, .. "Who is there?\r\n"u8]);
-        await harness.ConnectThroughProxyProtocol(client).Within();
+        await harness.Serve(client).Within();
 
         Assert.Equal(Answer, client.Answer());
-        Assert.Equal(["The message was: Who is there?"], harness.StdoutLines);
-        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Context.RemoteEndPoint);
-        var header = client.Context.Features.Get<ProxyHeader>()!;
+        Assert.Equal(["The message was: Who is there?"], await harness.StdoutLinesAsync());
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Server.RemoteEndPoint);
+        var header = client.Server.Features.Get<ProxyHeader>()!;
         Assert.Equal(hop, header.Hop);
         Assert.Equal(IPEndPoint.Parse("127.0.0.1:9999"), header.Destination);
-        Assert.Contains(harness.HandlerLog.Lines, l => l == $"Information: Served connection {client.Context.ConnectionId} from 203.0.113.7:40123 via proxy {hop}: 15 bytes");
+        Assert.Contains(harness.HandlerLog.Lines(), l => l == $"Information: Served connection {client.Server.ConnectionId} from 203.0.113.7:40123 via proxy {hop}: 15 bytes");
     }
 
     [Fact]
     public async Task AV2HeaderArrivingOneByteAtATimeIsReadWithThePipe()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
-        var client = new PipeConnection();
+        var client = new TestConnection();
         byte[] header = [.. V2Signature, 0x21, 0x11, 0x00, 12, 198, 51, 100, 9, 127, 0, 0, 1, 0x30, 0x39, 0x27, 0x0F];
 
-        var serving = harness.ConnectThroughProxyProtocol(client);
+        var serving = harness.Serve(client);
         foreach (var b in header)
         {
             Assert.False(serving.IsCompleted);
@@ -50,18 +49,18 @@ public sealed class ProxyProtocolMiddlewareTests
         await serving.Within();
 
         Assert.Equal(Answer, client.Answer());
-        Assert.Equal(["The message was: split"], harness.StdoutLines);
-        Assert.Equal(IPEndPoint.Parse("198.51.100.9:12345"), client.Context.RemoteEndPoint);
+        Assert.Equal(["The message was: split"], await harness.StdoutLinesAsync());
+        Assert.Equal(IPEndPoint.Parse("198.51.100.9:12345"), client.Server.RemoteEndPoint);
     }
 
     [Fact]
     public async Task AV2LocalHealthCheckIsAProbe()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
-        var check = new PipeConnection();
+        var check = new TestConnection();
 
         await check.SendAsync([.. V2Signature, 0x20, 0x00, 0x00, 0x00]);
-        await harness.ConnectThroughProxyProtocol(check).Within();
+        await harness.Serve(check).Within();
 
         Assert.Empty(check.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
@@ -73,10 +72,10 @@ public sealed class ProxyProtocolMiddlewareTests
     {
         // HAProxy's send-proxy health check: a real-looking header, then the connection ends.
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
-        var check = new PipeConnection();
+        var check = new TestConnection();
 
-        await check.SendAsync(V1Header, complete: true);
-        await harness.ConnectThroughProxyProtocol(check).Within();
+        await check.SendAsync(V1Header, endOutput: true);
+        await harness.Serve(check).Within();
 
         Assert.Empty(check.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
@@ -87,28 +86,28 @@ public sealed class ProxyProtocolMiddlewareTests
     public async Task OptionalModeLetsAPlainConnectionThroughUntouched()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Optional);
-        var client = new PipeConnection();
-        var remote = client.Context.RemoteEndPoint;
+        var client = new TestConnection();
+        var remote = client.Server.RemoteEndPoint;
 
         await client.SendAsync("PRO, not a header\n"u8.ToArray());
-        await harness.ConnectThroughProxyProtocol(client).Within();
+        await harness.Serve(client).Within();
 
-        Assert.Equal(["The message was: PRO, not a header"], harness.StdoutLines);
-        Assert.Equal(remote, client.Context.RemoteEndPoint);
-        Assert.Null(client.Context.Features.Get<ProxyHeader>());
+        Assert.Equal(["The message was: PRO, not a header"], await harness.StdoutLinesAsync());
+        Assert.Equal(remote, client.Server.RemoteEndPoint);
+        Assert.Null(client.Server.Features.Get<ProxyHeader>());
     }
 
     [Fact]
     public async Task OptionalModeStillReadsAHeader()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Optional);
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync([.. V1Header, .. "hi"u8]);
-        await harness.ConnectThroughProxyProtocol(client).Within();
+        await harness.Serve(client).Within();
 
-        Assert.Equal(["The message was: hi"], harness.StdoutLines);
-        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Context.RemoteEndPoint);
+        Assert.Equal(["The message was: hi"], await harness.StdoutLinesAsync());
+        Assert.Equal(IPEndPoint.Parse("203.0.113.7:40123"), client.Server.RemoteEndPoint);
     }
 
     public static TheoryData<byte[], string> BadHeaders => new()
@@ -127,15 +126,15 @@ public sealed class ProxyProtocolMiddlewareTests
     {
         // The client keeps its side open: the verdict must not wait for more bytes or for the clock.
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync(sent);
-        await harness.ConnectThroughProxyProtocol(client).Within();
+        await harness.Serve(client).Within();
 
         Assert.Empty(client.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
         Assert.Equal(0, harness.Run.Probes);
-        Assert.Equal([$"Warning: Connection {client.Context.ConnectionId} from {client.Context.RemoteEndPoint} closed: {reason}"], harness.ProxyProtocolLog.Lines);
+        Assert.Equal([$"Warning: Connection {client.Server.ConnectionId} from {client.Server.RemoteEndPoint} closed: {reason}"], harness.ProxyProtocolLog.Lines());
     }
 
     [Fact]
@@ -144,17 +143,17 @@ public sealed class ProxyProtocolMiddlewareTests
         var harness = new HandlerHarness(o =>
         {
             o.ProxyProtocol = ProxyProtocolMode.Required;
-            o.ReadTimeout = "5s";
+            o.ReadTimeout = TimeSpan.FromSeconds(5);
         });
-        var client = new PipeConnection();
+        var client = new TestConnection();
 
         await client.SendAsync("PROXY TCP4 1.2.3.4"u8.ToArray());
-        var serving = harness.ConnectThroughProxyProtocol(client);
+        var serving = harness.Serve(client);
         Assert.False(serving.IsCompleted);
         harness.Time.Advance(TimeSpan.FromSeconds(5));
         await serving.Within();
 
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Single(harness.ProxyProtocolLog.Lines, l => l.EndsWith("closed: the PROXY header did not complete within 00:00:05", StringComparison.Ordinal));
+        Assert.Single(harness.ProxyProtocolLog.Lines(), l => l.EndsWith("closed: the PROXY header did not complete within 00:00:05", StringComparison.Ordinal));
     }
 }

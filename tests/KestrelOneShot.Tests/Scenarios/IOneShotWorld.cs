@@ -39,8 +39,3 @@ public interface IClientUnderTest : IAsyncDisposable
 
 /// <param name="Stderr">Every line the run wrote to stderr: log lines and one-line errors.</param>
 public sealed record RunEnd(int ExitCode, string Stdout, IReadOnlyList<string> Stderr);
-
-public sealed record ClientAnswer(byte[] Bytes, bool Reset)
-{
-    public string Text => System.Text.Encoding.UTF8.GetString(Bytes);
-}

@@ -1,6 +1,5 @@
 using System.Net;
 
-using KestrelOneShot.Tests.EndToEnd;
 
 namespace KestrelOneShot.Tests.Scenarios;
 

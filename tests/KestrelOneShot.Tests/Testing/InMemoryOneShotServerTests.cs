@@ -39,7 +39,7 @@ public sealed class InMemoryOneShotServerTests
         await client.Transport.Output.WriteAsync("hi"u8.ToArray(), Cancellation);
         var run = await server.Completion.Within();
 
-        Assert.Equal("info: Listening on 127.0.0.1:9999, [::1]:9999", run.Logs[0]);
+        Assert.Contains("info: Listening on 127.0.0.1:9999, [::1]:9999", run.Logs);
         Assert.Contains(run.Logs, l => l.StartsWith("dbug: Probe ", StringComparison.Ordinal) && l.EndsWith(" closed without sending data", StringComparison.Ordinal));
         Assert.Contains(run.Logs, l => l.StartsWith("info: Served connection ", StringComparison.Ordinal));
         Assert.Equal("The message was: hi\n", run.Stdout);

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-using KestrelOneShot.Tests.Scenarios;
-
-namespace KestrelOneShot.Tests.EndToEnd;
+namespace KestrelOneShot.Tests;
 
 /// <summary>A real socket client, the way nc or telnet talks to the server.</summary>
 internal sealed class SocketClient : IDisposable

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace KestrelOneShot.ConnectionHandling;
+namespace KestrelOneShot.Connections;
 
 /// <summary>
 /// The token for a connection's first reads: cancelled by ReadTimeout (zero: never) or by Kestrel
@@ -15,7 +15,7 @@ namespace KestrelOneShot.ConnectionHandling;
 /// output at once (<c>nc -N</c>) would have the read of that message cancelled. The end of input and
 /// a reset reach the read through the pipe itself.
 /// </remarks>
-internal sealed class ReadDeadline : IDisposable
+public sealed class ReadDeadline : IDisposable
 {
     private readonly CancellationTokenSource _timeout;
     private readonly CancellationTokenSource _linked;

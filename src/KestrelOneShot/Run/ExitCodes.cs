@@ -1,4 +1,4 @@
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.Run;
 
 /// <summary>The process exit codes of the contract (README, "Exit codes").</summary>
 public static class ExitCodes

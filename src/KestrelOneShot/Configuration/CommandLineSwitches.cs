@@ -1,4 +1,6 @@
-namespace KestrelOneShot.Hosting;
+using System.Text;
+
+namespace KestrelOneShot.Configuration;
 
 /// <summary>
 /// The friendly switches of the contract. They are mapped onto configuration keys and read by the
@@ -7,49 +9,15 @@ namespace KestrelOneShot.Hosting;
 /// </summary>
 public static class CommandLineSwitches
 {
-    private const string Prefix = OneShotOptions.SectionName + ":";
-
-    public static readonly IReadOnlyDictionary<string, string> Mappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["--port"] = Prefix + nameof(OneShotOptions.Port),
-        ["--address"] = Prefix + nameof(OneShotOptions.Address),
-        ["--max-bytes"] = Prefix + nameof(OneShotOptions.MaxMessageBytes),
-        ["--response"] = Prefix + nameof(OneShotOptions.Response),
-        ["--read-timeout"] = Prefix + nameof(OneShotOptions.ReadTimeout),
-        ["--wait-timeout"] = Prefix + nameof(OneShotOptions.WaitTimeout),
-        ["--count"] = Prefix + nameof(OneShotOptions.Count),
-        ["--proxy-protocol"] = Prefix + nameof(OneShotOptions.ProxyProtocol),
-        ["--report"] = Prefix + nameof(OneShotOptions.ReportPath),
-    };
+    /// <summary>Each option's switch mapped onto its key, for the command-line configuration provider.</summary>
+    public static IReadOnlyDictionary<string, string> Mappings { get; } =
+        OneShotOption.All.ToDictionary(option => option.Switch, option => option.Path, StringComparer.OrdinalIgnoreCase);
 
     // Host-level keys that ASP.NET Core reads from the command line without a section.
     private static readonly string[] HostKeys = ["--environment", "--applicationName", "--contentRoot"];
 
-    public static string Usage { get; } = """
-        Usage: KestrelOneShot [options] [--Section:Key=value ...]
-
-        Listens on TCP, serves the first connection that sends data, prints
-        "The message was: <msg>" on stdout, answers, and exits.
-
-        Options:
-          --port <0..65535>         port to listen on; 0 = a free port (default 9999)
-          --address <address>       localhost, any, or an IPv4/IPv6 literal (default localhost)
-          --max-bytes <1..65536>    most bytes of the message to read (default 100)
-          --response <text>         answer sent as UTF-8 (default "Good talking to you\n")
-          --read-timeout <dur>      a connection that sends nothing by then is a probe (default 30s, 0 = none)
-          --wait-timeout <dur>      exit 4 when nothing was served by then (default none)
-          --count <n>               serve n messages, then stop (default 1)
-          --proxy-protocol <mode>   off, required or optional: PROXY protocol v1/v2 headers (default off)
-          --report <file>           write a JSON report of the run to <file>
-          -h, --help                show this help
-
-        Durations: 00:00:30, 30s, 500ms, 2m, 1h.
-        Every key can also come from appsettings.json, OneShot__Port-style environment
-        variables or --OneShot:Port=9999.
-
-        Exit codes: 0 served, 1 unexpected failure, 2 invalid configuration or arguments,
-        3 cannot listen, 4 not all served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
-        """;
+    /// <summary>The <c>--help</c> text, ending with a line break.</summary>
+    public static string Usage { get; } = BuildUsage();
 
     private static readonly string[] HelpSwitches = ["-h", "--help", "-?", "/?"];
 
@@ -143,5 +111,38 @@ public static class CommandLineSwitches
         }
 
         return previous[b.Length];
+    }
+
+    private static string BuildUsage()
+    {
+        var usage = new StringBuilder("""
+            Usage: KestrelOneShot [options] [--Section:Key=value ...]
+
+            Listens on TCP, serves the first connection that sends data, prints
+            "The message was: <msg>" on stdout, answers, and exits.
+
+            Options:
+
+            """);
+        var width = OneShotOption.All.Max(option => option.Switch.Length + option.ValueName.Length) + 4;
+        foreach (var option in OneShotOption.All)
+        {
+            var name = $"{option.Switch} {option.ValueName}";
+            var defaultText = option.DefaultText is { } text ? $" (default {text})" : "";
+            usage.Append("  ").Append(name.PadRight(width)).Append(option.Help).Append(defaultText).Append('\n');
+        }
+
+        usage.Append("  ").Append("-h, --help".PadRight(width)).Append("show this help\n");
+        usage.Append("""
+
+            Durations: 00:00:30, 30s, 500ms, 2m, 1h.
+            Every key can also come from appsettings.json, OneShot__Port-style environment
+            variables or --OneShot:Port=9999.
+
+            Exit codes: 0 served, 1 unexpected failure, 2 invalid configuration or arguments,
+            3 cannot listen, 4 not all served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
+
+            """);
+        return usage.ToString();
     }
 }

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 
+using KestrelOneShot.Configuration;
 using KestrelOneShot.ProxyProtocol;
 
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.Run;
 
 /// <summary>How a run ended; each maps to one exit code.</summary>
 public enum RunOutcome
@@ -96,6 +97,7 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
         }
     }
 
+    /// <summary>A connection that was a health check or a port probe: counted for the report.</summary>
     public void ProbeSeen() => Interlocked.Increment(ref _probes);
 
     public void MarkReady(IReadOnlyList<string> endpoints)

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 
-namespace KestrelOneShot.Tests.EndToEnd;
+namespace KestrelOneShot.Tests;
 
 /// <summary>
 /// The built app as a real process: started with arguments, read through its stdout and stderr,
@@ -11,8 +11,6 @@ namespace KestrelOneShot.Tests.EndToEnd;
 /// </summary>
 internal sealed partial class ServerProcess : IAsyncDisposable
 {
-    private const string ReadyPrefix = "info: Listening on ";
-
     private readonly Process _process;
     private readonly Task<string> _stdout;
     private readonly ConcurrentQueue<string> _stderr = new();
@@ -153,9 +151,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             _waiters.RemoveAll(w => w.Condition(lines) && w.Met.TrySetResult() is var _);
         }
 
-        if (line.StartsWith(ReadyPrefix, StringComparison.Ordinal))
+        if (ReadyLine.Endpoints(line) is { } endpoints)
         {
-            _ready.TrySetResult([.. line[ReadyPrefix.Length..].Split(", ").Select(IPEndPoint.Parse)]);
+            _ready.TrySetResult(endpoints);
         }
     }
 

@@ -1,6 +1,6 @@
-using KestrelOneShot.Hosting;
+using KestrelOneShot.Configuration;
 
-namespace KestrelOneShot.Tests.Hosting;
+namespace KestrelOneShot.Tests.Configuration;
 
 public sealed class CommandLineSwitchesTests
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.Configuration;
 
 /// <summary>
 /// Reads the durations of the contract: a <see cref="TimeSpan"/> (<c>00:00:30</c>) or a number with a
@@ -64,7 +64,25 @@ public static class Duration
         return true;
     }
 
-    /// <summary>For values that passed validation.</summary>
-    public static TimeSpan Parse(string text) =>
-        TryParse(text, out var value) ? value : throw new FormatException($"'{text}' is not {Accepted}.");
+    /// <summary>The shortest of the accepted forms that reads back as <paramref name="value"/>.</summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value == TimeSpan.Zero)
+        {
+            return "0";
+        }
+
+        var milliseconds = value.TotalMilliseconds;
+        foreach (var (unit, size) in Units)
+        {
+            if (milliseconds % size == 0)
+            {
+                return (milliseconds / size).ToString(CultureInfo.InvariantCulture) + unit;
+            }
+        }
+
+        return value.ToString("c", CultureInfo.InvariantCulture);
+    }
+
+    private static readonly (string Unit, double Milliseconds)[] Units = [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
 }

@@ -1,0 +1,191 @@
+using System.Globalization;
+
+using KestrelOneShot.ProxyProtocol;
+
+namespace KestrelOneShot.Configuration;
+
+/// <summary>
+/// One option of the <c>OneShot</c> section, defined once: its key, its switch, its default, how its
+/// text is read, what is accepted (the words of every error about it) and its help line. The
+/// command line's mappings, the unknown-switch check, <c>--help</c>, the binder and the validation
+/// messages all come from <see cref="All"/>.
+/// </summary>
+public abstract class OneShotOption
+{
+    private protected OneShotOption(string key, string @switch, string valueName, string accepted, string help)
+    {
+        Key = key;
+        Switch = @switch;
+        ValueName = valueName;
+        Accepted = accepted;
+        Help = help;
+    }
+
+    public static OneShotOption<int> Port { get; } = new(
+        nameof(OneShotOptions.Port), "--port", "<0..65535>", "a whole number from 0 to 65535 (0 = a free port)",
+        "port to listen on; 0 = a free port", 9999, TryParseWhole, Whole, o => o.Port, (o, v) => o.Port = v);
+
+    public static OneShotOption<string> Address { get; } = new(
+        nameof(OneShotOptions.Address), "--address", "<address>", "localhost, any, or an IPv4/IPv6 literal",
+        "localhost, any, or an IPv4/IPv6 literal", OneShotOptions.LocalhostAddress, TryParseText, Text, o => o.Address, (o, v) => o.Address = v);
+
+    public static OneShotOption<int> MaxMessageBytes { get; } = new(
+        nameof(OneShotOptions.MaxMessageBytes), "--max-bytes", $"<1..{OneShotOptions.MaxMessageBytesLimit}>",
+        $"a whole number from 1 to {OneShotOptions.MaxMessageBytesLimit}", "most bytes of the message to read", 100,
+        TryParseWhole, Whole, o => o.MaxMessageBytes, (o, v) => o.MaxMessageBytes = v);
+
+    public static OneShotOption<string> Response { get; } = new(
+        nameof(OneShotOptions.Response), "--response", "<text>", "any text", "answer sent as UTF-8", "Good talking to you\n",
+        TryParseText, Quoted, o => o.Response, (o, v) => o.Response = v);
+
+    public static OneShotOption<TimeSpan> ReadTimeout { get; } = new(
+        nameof(OneShotOptions.ReadTimeout), "--read-timeout", "<dur>", Duration.Accepted,
+        "a connection that sends nothing by then is a probe (0 = none)", TimeSpan.FromSeconds(30),
+        Duration.TryParse, Duration.Format, o => o.ReadTimeout, (o, v) => o.ReadTimeout = v);
+
+    public static OneShotOption<TimeSpan?> WaitTimeout { get; } = new(
+        nameof(OneShotOptions.WaitTimeout), "--wait-timeout", "<dur>", Duration.Accepted,
+        "exit 4 when not all were served by then (0 = none)", null,
+        TryParseOptionalDuration, value => value is { } d ? Duration.Format(d) : null, o => o.WaitTimeout, (o, v) => o.WaitTimeout = v);
+
+    public static OneShotOption<int> Count { get; } = new(
+        nameof(OneShotOptions.Count), "--count", "<n>", "a whole number from 1 up", "serve n messages, then stop", 1,
+        TryParseWhole, Whole, o => o.Count, (o, v) => o.Count = v);
+
+    public static OneShotOption<ProxyProtocolMode> ProxyProtocol { get; } = new(
+        nameof(OneShotOptions.ProxyProtocol), "--proxy-protocol", "<mode>", "off, required or optional",
+        "off, required or optional: PROXY protocol v1/v2 headers", ProxyProtocolMode.Off,
+        TryParseMode, mode => mode.ToString().ToLowerInvariant(), o => o.ProxyProtocol, (o, v) => o.ProxyProtocol = v);
+
+    public static OneShotOption<string?> ReportPath { get; } = new(
+        nameof(OneShotOptions.ReportPath), "--report", "<file>", "a file path", "write a JSON report of the run to <file>", null,
+        TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v);
+
+    /// <summary>Every option, in the order <c>--help</c> lists them.</summary>
+    public static IReadOnlyList<OneShotOption> All { get; } = [Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath];
+
+    /// <summary>The property's name, and the key in the <c>OneShot</c> section.</summary>
+    public string Key { get; }
+
+    /// <summary>The configuration path, such as <c>OneShot:Port</c>.</summary>
+    public string Path => $"{OneShotOptions.SectionName}:{Key}";
+
+    public string Switch { get; }
+
+    /// <summary>How <c>--help</c> shows the value, such as <c>&lt;0..65535&gt;</c>.</summary>
+    public string ValueName { get; }
+
+    /// <summary>What is accepted, in the words every error about this option uses.</summary>
+    public string Accepted { get; }
+
+    /// <summary>The help line, without the default.</summary>
+    public string Help { get; }
+
+    /// <summary>The default as <c>--help</c> shows it; null when there is none.</summary>
+    public abstract string? DefaultText { get; }
+
+    public static OneShotOption? Find(string key) =>
+        All.FirstOrDefault(option => string.Equals(option.Key, key, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The one line an operator reads for a bad value of this option.</summary>
+    public string Invalid(string? value) => $"invalid {Path} ({Switch}) '{value}': expected {Accepted}";
+
+    /// <summary>Reads <paramref name="text"/> into <paramref name="options"/>; false when it is not of this option's type.</summary>
+    internal abstract bool TryApply(string text, OneShotOptions options);
+
+    /// <summary>The option's current value in <paramref name="options"/>, as text.</summary>
+    internal abstract string? Describe(OneShotOptions options);
+
+    private static bool TryParseWhole(string text, out int value) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out value);
+
+    private static string Whole(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Text(string? value) => value;
+
+    // The default answer ends in a line break; help shows it escaped, on one line.
+    private static string Quoted(string value) => $"\"{value.Replace("\n", "\\n", StringComparison.Ordinal)}\"";
+
+    private static bool TryParseText(string text, out string value)
+    {
+        value = text;
+        return true;
+    }
+
+    private static bool TryParseOptionalText(string text, out string? value)
+    {
+        value = text;
+        return true;
+    }
+
+    private static bool TryParseOptionalDuration(string text, out TimeSpan? value)
+    {
+        var parsed = Duration.TryParse(text, out var duration);
+        value = parsed && duration > TimeSpan.Zero ? duration : null;
+        return parsed;
+    }
+
+    // By name only: the enum parser would also take numbers ("7") and comma lists.
+    private static bool TryParseMode(string text, out ProxyProtocolMode value)
+    {
+        foreach (var mode in Enum.GetValues<ProxyProtocolMode>())
+        {
+            if (string.Equals(text.Trim(), mode.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                value = mode;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+}
+
+/// <summary>An option whose value is a <typeparamref name="T"/>.</summary>
+public sealed class OneShotOption<T> : OneShotOption
+{
+    public delegate bool Parser(string text, out T value);
+
+    private readonly Parser _parse;
+    private readonly Func<T, string?> _format;
+    private readonly Func<OneShotOptions, T> _get;
+    private readonly Action<OneShotOptions, T> _set;
+
+    internal OneShotOption(
+        string key,
+        string @switch,
+        string valueName,
+        string accepted,
+        string help,
+        T defaultValue,
+        Parser parse,
+        Func<T, string?> format,
+        Func<OneShotOptions, T> get,
+        Action<OneShotOptions, T> set)
+        : base(key, @switch, valueName, accepted, help)
+    {
+        Default = defaultValue;
+        _parse = parse;
+        _format = format;
+        _get = get;
+        _set = set;
+    }
+
+    public T Default { get; }
+
+    public override string? DefaultText => Default is { } value ? _format(value) : null;
+
+    internal override bool TryApply(string text, OneShotOptions options)
+    {
+        if (!_parse(text, out var value))
+        {
+            return false;
+        }
+
+        _set(options, value);
+        return true;
+    }
+
+    internal override string? Describe(OneShotOptions options) => _get(options) is { } value ? _format(value) : null;
+}

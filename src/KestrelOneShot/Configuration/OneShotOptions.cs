@@ -1,0 +1,54 @@
+using KestrelOneShot.ProxyProtocol;
+
+namespace KestrelOneShot.Configuration;
+
+/// <summary>
+/// The <c>OneShot</c> configuration section, typed. Every default, switch, accepted value and help
+/// line comes from the option's definition in <see cref="OneShotOption"/>; the checks that the
+/// options validation source generator runs are the attributes here.
+/// </summary>
+public sealed class OneShotOptions
+{
+    public const string SectionName = "OneShot";
+
+    public const string LocalhostAddress = "localhost";
+
+    public const string AnyAddress = "any";
+
+    public const int MaxMessageBytesLimit = 65536;
+
+    [OptionRange(0, 65535)]
+    public int Port { get; set; } = OneShotOption.Port.Default;
+
+    /// <summary><c>localhost</c>, <c>any</c>, or an IPv4/IPv6 literal.</summary>
+    [ListenAddress]
+    public string Address { get; set; } = OneShotOption.Address.Default;
+
+    [OptionRange(1, MaxMessageBytesLimit)]
+    public int MaxMessageBytes { get; set; } = OneShotOption.MaxMessageBytes.Default;
+
+    [OptionRequired]
+    public string Response { get; set; } = OneShotOption.Response.Default;
+
+    /// <summary>A connection that sends nothing by then is a probe; zero waits for ever.</summary>
+    public TimeSpan ReadTimeout { get; set; } = OneShotOption.ReadTimeout.Default;
+
+    /// <summary>Exit 4 when not every shot was served by then; null or zero waits for ever.</summary>
+    public TimeSpan? WaitTimeout { get; set; } = OneShotOption.WaitTimeout.Default;
+
+    /// <summary>How many messages to serve before stopping; probes never count.</summary>
+    [OptionRange(1, int.MaxValue)]
+    public int Count { get; set; } = OneShotOption.Count.Default;
+
+    public ProxyProtocolMode ProxyProtocol { get; set; } = OneShotOption.ProxyProtocol.Default;
+
+    /// <summary>Where to write the JSON report of the run, if anywhere.</summary>
+    [OptionNotEmpty]
+    public string? ReportPath { get; set; } = OneShotOption.ReportPath.Default;
+
+    /// <summary>
+    /// Configuration values that could not be read as their option's type, as one-line errors.
+    /// Set by <see cref="OneShotOptionsBinder"/>; the validator reports them with the rest.
+    /// </summary>
+    internal List<string> UnreadableValues { get; } = [];
+}

@@ -1,0 +1,43 @@
+using System.Net;
+
+using Microsoft.Extensions.Logging;
+
+namespace KestrelOneShot.ConnectionHandling;
+
+internal static partial class OneShotConnectionHandlerLog
+{
+    [LoggerMessage(10, LogLevel.Information, "Served connection {ConnectionId} from {Remote}: {Bytes} bytes{Capped}", EventName = "Served")]
+    private static partial void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, string capped);
+
+    public static void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, bool capped) =>
+        Served(logger, connectionId, remote, bytes, CappedNote(capped));
+
+    [LoggerMessage(11, LogLevel.Information, "Served connection {ConnectionId} from {Remote} via proxy {Hop}: {Bytes} bytes{Capped}", EventName = "ServedThroughProxy")]
+    private static partial void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, string capped);
+
+    public static void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, bool capped) =>
+        ServedThroughProxy(logger, connectionId, remote, hop, bytes, CappedNote(capped));
+
+    private static string CappedNote(bool capped) => capped ? " (capped; the rest is discarded)" : "";
+
+    [LoggerMessage(12, LogLevel.Debug, "Probe {ConnectionId} from {Remote} closed without sending data", EventName = "ProbeClosedEmpty")]
+    public static partial void ProbeClosedEmpty(ILogger logger, string connectionId, EndPoint? remote);
+
+    [LoggerMessage(13, LogLevel.Debug, "Probe {ConnectionId} from {Remote} sent nothing within {ReadTimeout}; closed", EventName = "ProbeSentNothing")]
+    public static partial void ProbeSentNothing(ILogger logger, string connectionId, EndPoint? remote, TimeSpan readTimeout);
+
+    [LoggerMessage(14, LogLevel.Debug, "Probe {ConnectionId} from {Remote} reset before sending data: {Reason}", EventName = "ProbeReset")]
+    public static partial void ProbeReset(ILogger logger, string connectionId, EndPoint? remote, string reason);
+
+    [LoggerMessage(15, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed unanswered: the server is stopping", EventName = "ClosedWhileStopping")]
+    public static partial void ClosedWhileWaiting(ILogger logger, string connectionId, EndPoint? remote);
+
+    [LoggerMessage(16, LogLevel.Information, "Connection {ConnectionId} from {Remote} closed unanswered: the shot was already taken", EventName = "ShotAlreadyTaken")]
+    public static partial void ShotAlreadyTaken(ILogger logger, string connectionId, EndPoint? remote);
+
+    [LoggerMessage(17, LogLevel.Warning, "Connection {ConnectionId} from {Remote} went away before the answer was sent: {Reason}", EventName = "AnswerNotSent")]
+    public static partial void AnswerNotSent(ILogger logger, string connectionId, EndPoint? remote, string reason);
+
+    [LoggerMessage(18, LogLevel.Debug, "Connection {ConnectionId}: discarded {Bytes} unread bytes before closing", EventName = "Drained")]
+    public static partial void Drained(ILogger logger, string connectionId, long bytes);
+}

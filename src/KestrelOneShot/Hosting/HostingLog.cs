@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace KestrelOneShot.Hosting;
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Listening on {Endpoints}", EventName = "Ready")]
+    public static partial void Ready(ILogger logger, string endpoints);
+
+    [LoggerMessage(2, LogLevel.Warning, "Listening on every interface: any host that can reach this machine can take the shot", EventName = "EveryInterface")]
+    public static partial void EveryInterface(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header", EventName = "OptionalProxyProtocol")]
+    public static partial void OptionalProxyProtocol(ILogger logger);
+
+    [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}; stopping (exit 4)", EventName = "WaitTimedOut")]
+    public static partial void WaitTimedOut(ILogger logger, string waitTimeout);
+
+    [LoggerMessage(5, LogLevel.Debug, "At most {Limit} connections at once: {Open} of {Soft} file descriptors (RLIMIT_NOFILE) are open, {Reserve} kept in reserve", EventName = "ConnectionLimit")]
+    public static partial void ConnectionLimit(ILogger logger, long limit, int open, long soft, int reserve);
+}
