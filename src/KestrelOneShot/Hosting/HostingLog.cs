@@ -16,6 +16,4 @@ internal static partial class HostingLog
     [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}; stopping (exit 4)", EventName = "WaitTimedOut")]
     public static partial void WaitTimedOut(ILogger logger, string waitTimeout);
 
-    [LoggerMessage(5, LogLevel.Debug, "At most {Limit} connections at once: {Open} of {Soft} file descriptors (RLIMIT_NOFILE) are open, {Reserve} kept in reserve", EventName = "ConnectionLimit")]
-    public static partial void ConnectionLimit(ILogger logger, long limit, int open, long soft, int reserve);
 }

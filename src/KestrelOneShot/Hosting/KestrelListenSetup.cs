@@ -14,7 +14,7 @@ namespace KestrelOneShot.Hosting;
 
 /// <summary>
 /// Declares the endpoints chosen by <c>OneShot:Address</c> and <c>OneShot:Port</c>, each with the
-/// one connection pipeline, and caps concurrent connections below the file descriptor limit.
+/// one connection pipeline.
 /// </summary>
 internal sealed class KestrelListenSetup(
     IOptions<OneShotOptions> options,
@@ -26,12 +26,6 @@ internal sealed class KestrelListenSetup(
     {
         // The web host's Kestrel setup would do this; connection handlers and middleware come from here.
         kestrel.ApplicationServices = services;
-        if (DescriptorBudget.Measure() is { } budget)
-        {
-            kestrel.Limits.MaxConcurrentConnections = budget.Limit;
-            HostingLog.ConnectionLimit(logger, budget.Limit, budget.Open, budget.Soft, DescriptorBudget.Reserve);
-        }
-
         var settings = options.Value;
         if (settings.ProxyProtocol == ProxyProtocolMode.Optional)
         {

@@ -4,6 +4,7 @@ using KestrelOneShot.Logging;
 using KestrelOneShot.Output;
 using KestrelOneShot.Reporting;
 using KestrelOneShot.Run;
+using KestrelOneShot.Transports;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -80,8 +81,7 @@ public static class OneShotHost
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
         services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
-        // Kestrel by hand, over whichever transport is registered (the kit swaps in its own).
-        services.AddSingleton(sp => new ListenFailureRecorder(sp.GetRequiredService<IConnectionListenerFactory>()));
+        services.AddSingleton(sp => new ListenFailureRecorder(CappedTransport(sp)));
         services.AddSingleton<IServer>(sp => new KestrelServer(
             sp.GetRequiredService<IOptions<KestrelServerOptions>>(),
             sp.GetRequiredService<ListenFailureRecorder>(),
@@ -217,6 +217,24 @@ public static class OneShotHost
                 return (exitCode, message, new ReportInput(options.ReportPath, run));
             }
         }
+    }
+
+    /// <summary>
+    /// Whichever transport is registered (the kit swaps in its own), with its connections capped
+    /// below the file descriptor limit where the system has one.
+    /// </summary>
+    private static IConnectionListenerFactory CappedTransport(IServiceProvider services)
+    {
+        var transport = services.GetRequiredService<IConnectionListenerFactory>();
+        if (DescriptorBudget.Measure() is not { } budget)
+        {
+            return transport;
+        }
+
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionCapTransport>();
+        var cap = (int)Math.Min(budget.Limit, int.MaxValue);
+        TransportsLog.ConnectionCap(logger, cap, budget.Open, budget.Soft, budget.Reserve);
+        return new ConnectionCapTransport(transport, cap, logger);
     }
 
     /// <summary>The options as configured, before validation: a failed run's report still goes where it was asked to.</summary>

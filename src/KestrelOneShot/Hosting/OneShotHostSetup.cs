@@ -1,3 +1,5 @@
+using KestrelOneShot.Output;
+
 using Microsoft.Extensions.Hosting;
 
 namespace KestrelOneShot.Hosting;
@@ -10,7 +12,7 @@ namespace KestrelOneShot.Hosting;
 public sealed class OneShotHostSetup
 {
     /// <summary>The process's own streams.</summary>
-    public static OneShotHostSetup Console => new() { Out = Output.StandardStreams.OpenStdout() };
+    public static OneShotHostSetup Console => new() { Out = StandardStreams.OpenStdout(), Error = StandardStreams.OpenStderr() };
 
     /// <summary>Where the message line (and <c>--help</c>) goes.</summary>
     public TextWriter Out { get; init; } = System.Console.Out;

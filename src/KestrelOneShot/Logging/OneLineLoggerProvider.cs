@@ -5,8 +5,7 @@ namespace KestrelOneShot.Logging;
 /// <summary>
 /// Hands every log entry, as one <see cref="OneLineLogFormat"/> line, to <c>writeLine</c> (the
 /// program's queued stderr; the in-memory kit keeps the lines). Entries of one kind (category and
-/// event id) that repeat faster than <see cref="RepeatSummary.Burst"/> per
-/// <see cref="RepeatSummary.Interval"/> are counted instead, and said in one line per interval.
+/// event id) that flood are counted instead, and said in one line per interval (<see cref="RepeatSummary"/>).
 /// </summary>
 /// <remarks>
 /// In place of the framework's console logger: a one-shot writes a handful of lines, and that

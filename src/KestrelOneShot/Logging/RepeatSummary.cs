@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 namespace KestrelOneShot.Logging;
 
 /// <summary>
-/// Lets the first <see cref="Burst"/> entries of a kind through in each <see cref="Interval"/> and
-/// counts the rest, saying the count in one line when the interval ends: a flood of bad headers or
-/// rejected connections costs a line a second, not a line a connection.
+/// Lets the first entries of a kind through in each <see cref="Interval"/> (one warning or error,
+/// <see cref="Burst"/> of the lower levels) and counts the rest, saying the count in one line when
+/// the interval ends: a flood of bad headers or rejected connections costs a line a second, not a
+/// line a connection.
 /// </summary>
 internal sealed class RepeatSummary(Action<string> writeLine, TimeProvider time) : IDisposable
 {
+    /// <summary>How many debug or information entries of a kind are written per interval; of warnings and errors, one.</summary>
     public const int Burst = 5;
 
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -34,7 +36,7 @@ internal sealed class RepeatSummary(Action<string> writeLine, TimeProvider time)
                 kind.Written = 0;
             }
 
-            if (kind.Written < Burst || _disposed)
+            if (kind.Written < (level >= LogLevel.Warning ? 1 : Burst) || _disposed)
             {
                 kind.Written++;
                 return true;

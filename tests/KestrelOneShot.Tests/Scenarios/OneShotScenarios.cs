@@ -196,6 +196,10 @@ public abstract class OneShotScenarios(IOneShotWorld world)
 
     [Theory]
     [InlineData("OneShot:MaxMessageBytes (--max-bytes) '0'", "--max-bytes", "0")]
+    [InlineData("OneShot:Port (--port) '70000'", "--port", "70000")]
+    [InlineData("OneShot:Port (--port) 'abc'", "--port", "abc")]
+    [InlineData("OneShot:Address (--address) 'nowhere'", "--address", "nowhere")]
+    [InlineData("option '--port' needs a value", "--port")]
     [InlineData("OneShot:ReadTimeout (--read-timeout) 'soon'", "--read-timeout", "soon")]
     [InlineData("unknown option '--prot' (did you mean '--port'?)", "--prot", "5")]
     public async Task BadArgumentsExitTwoWithOneLineNamingThem(string named, params string[] args)
@@ -276,6 +280,18 @@ public abstract class OneShotScenarios(IOneShotWorld world)
         {
             File.Delete(report);
         }
+    }
+
+    [Fact]
+    public async Task AReportThatCannotBeWrittenNamesThePathGivenAndTheReason()
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-missing-{Guid.NewGuid():N}", "run.json");
+        await using var server = await world.StartAsync("--report", report, "--wait-timeout", "50ms");
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"error: cannot write the report to {report}: the directory does not exist", run.Stderr[^1]);
     }
 
     /// <summary>

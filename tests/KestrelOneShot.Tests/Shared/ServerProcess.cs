@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace KestrelOneShot.Tests;
 
@@ -12,27 +13,40 @@ namespace KestrelOneShot.Tests;
 internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly Task<string> _stdout;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _partialStderrLine = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource<IReadOnlyList<IPEndPoint>> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(Func<IReadOnlyList<string>, bool> Condition, TaskCompletionSource Met)> _waiters = [];
 
-    private ServerProcess(Process process)
+    private ServerProcess(Process process, bool stdoutPaused)
     {
         _process = process;
-        _process.ErrorDataReceived += (_, e) => OnStderrLine(e.Data);
-        _process.BeginErrorReadLine();
-        _stdout = _process.StandardOutput.ReadToEndAsync();
+        StderrReader = new PausableReader(process.StandardError, OnStderrText);
+        StdoutReader = new PausableReader(process.StandardOutput, text => _stdout.Append(text), stdoutPaused);
     }
+
+    /// <summary>stdout's reader: pause it to leave the app's stdout pipe unread.</summary>
+    public PausableReader StdoutReader { get; }
+
+    /// <summary>stderr's reader: pause it to leave the app's stderr pipe unread.</summary>
+    public PausableReader StderrReader { get; }
 
     /// <summary>
     /// The app under test: <c>ONESHOT_APP</c> names an executable (a published binary), otherwise the
     /// build output beside the tests runs under <c>dotnet</c>.
     /// </summary>
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="stdoutPaused">Start with stdout unread (see <see cref="StdoutReader"/>).</param>
+    /// <param name="descriptorLimit">Run under this RLIMIT_NOFILE (soft and hard), as <c>ulimit -n</c> would.</param>
+    public static ServerProcess Start(
+        IEnumerable<string> args,
+        IDictionary<string, string>? environment = null,
+        string? workingDirectory = null,
+        bool stdoutPaused = false,
+        int? descriptorLimit = null)
     {
         var app = Environment.GetEnvironmentVariable("ONESHOT_APP");
-        var start = new ProcessStartInfo(app ?? "dotnet")
+        var start = new ProcessStartInfo(descriptorLimit is null ? app ?? "dotnet" : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -41,6 +55,15 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             // Somewhere with no appsettings.json: the defaults must come from the code.
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
+        if (descriptorLimit is { } limit)
+        {
+            // exec: the shell becomes the app, so the process id is the app's.
+            foreach (var arg in new[] { "-c", $"ulimit -n {limit} && exec \"$@\"", "sh", app ?? "dotnet" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
         if (app is null)
         {
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KestrelOneShot.dll"));
@@ -56,7 +79,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        return new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException("the app did not start"));
+        return new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException("the app did not start"), stdoutPaused);
     }
 
     /// <summary>Starts with <c>--port 0</c> and returns once the ready line names the bound endpoints.</summary>
@@ -92,7 +115,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public async Task<(int ExitCode, string Stdout)> ExitAsync()
     {
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken).Within();
-        return (_process.ExitCode, await _stdout.Within());
+        await Task.WhenAll(StdoutReader.Completion, StderrReader.Completion).Within();
+        return (_process.ExitCode, _stdout.ToString());
     }
 
     /// <summary>Waits, bounded, until the stderr lines so far meet <paramref name="condition"/>.</summary>
@@ -137,13 +161,24 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void OnStderrLine(string? line)
+    private void OnStderrText(string text)
     {
-        if (line is null)
+        foreach (var c in text)
         {
-            return;
+            if (c == '\n')
+            {
+                OnStderrLine(_partialStderrLine.ToString());
+                _partialStderrLine.Clear();
+            }
+            else
+            {
+                _partialStderrLine.Append(c);
+            }
         }
+    }
 
+    private void OnStderrLine(string line)
+    {
         lock (_waiters)
         {
             _stderr.Enqueue(line);

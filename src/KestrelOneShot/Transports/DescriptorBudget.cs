@@ -1,22 +1,22 @@
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.Transports;
 
 /// <summary>
-/// How many connections may be open at once without running out of file descriptors. Kestrel's
-/// socket transport retries a failed accept at once, so at the descriptor limit (EMFILE) its accept
-/// loop spins, allocating as it goes, and logs only at debug level. Capping Kestrel's concurrent
-/// connections below the limit keeps every accept succeeding: a connection over the cap is accepted
-/// and closed at once, with Kestrel's warning, and the real client is served as soon as others close.
+/// How many connections may be open at once without running out of file descriptors (see
+/// <see cref="ConnectionCapTransport"/>), from the process's RLIMIT_NOFILE and what it holds at start.
 /// </summary>
 internal static class DescriptorBudget
 {
-    /// <summary>Kept free for what else the process opens: the report file, assemblies, the listeners.</summary>
-    public const int Reserve = 32;
+    /// <summary>
+    /// Kept free, of the descriptors left at start, for what else the process opens (the listeners,
+    /// the runtime's own, assemblies, the report file): a quarter, and at least <see cref="MinimumReserve"/>.
+    /// </summary>
+    public const int MinimumReserve = 64;
 
     private const string Limits = "/proc/self/limits";
     private const string OpenDescriptors = "/proc/self/fd";
 
-    /// <summary>The connection cap and the figures it came from; null where the kernel does not say (not Linux) or the limit is unlimited.</summary>
-    public static (long Limit, int Open, long Soft)? Measure()
+    /// <summary>The connection cap and the figures it came from; null where the kernel does not say (not Linux) or there is no limit.</summary>
+    public static (long Limit, int Open, long Soft, long Reserve)? Measure()
     {
         if (!File.Exists(Limits) || SoftLimit() is not { } soft)
         {
@@ -24,7 +24,8 @@ internal static class DescriptorBudget
         }
 
         var open = Directory.EnumerateFileSystemEntries(OpenDescriptors).Count();
-        return (Math.Max(1, soft - open - Reserve), open, soft);
+        var reserve = Math.Max(MinimumReserve, (soft - open) / 4);
+        return (Math.Max(1, soft - open - reserve), open, soft, reserve);
     }
 
     // The kernel's table: "Max open files            1024                 1048576              files".
