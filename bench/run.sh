@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood]
+# The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--also "LABEL=AOT-BINARY;…"]
 # Builds the C++ reference (g++ -O2), publishes KestrelOneShot as Native AOT and framework-dependent,
 # installs netcat-openbsd when it can, then prints:
 #   1. the process table (start → accepts, start → exit after one exchange, round trip, peak RSS),
@@ -10,13 +10,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/artifacts/bench"
-runs=20 handler=1 flood=1
+runs=20 handler=1 flood=1 also=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --skip-handler) handler=0; shift ;;
     --skip-flood) flood=0; shift ;;
-    *) echo "usage: bench/run.sh [--runs N] [--skip-handler] [--skip-flood]" >&2; exit 2 ;;
+    --also) also=(--aot-also "$2"); shift 2 ;;
+    *) echo "usage: bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--also 'LABEL=AOT-BINARY;…']" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
@@ -36,7 +37,7 @@ echo
 echo "## Start-up and shut-down"
 nc_flag=(); command -v nc >/dev/null && nc_flag=(--nc)
 "${bench[@]}" startup --runs "$runs" --reference "$out/oneshot-reference" "${nc_flag[@]}" \
-  --aot "$out/aot/KestrelOneShot" --fdd "$out/fdd/KestrelOneShot.dll"
+  --aot "$out/aot/KestrelOneShot" "${also[@]}" --fdd "$out/fdd/KestrelOneShot.dll"
 if [ "$flood" = 1 ]; then
   echo
   echo "## Probe flood (AOT binary)"

@@ -36,6 +36,14 @@ internal static class StartupBenchmark
             servers.Add(new Server("KestrelOneShot, Native AOT", aot, port => ["--port", port]));
         }
 
+        // Other builds of the binary (a commit before a change, a variant), measured in the same run:
+        // "label=path;label=path".
+        foreach (var other in (args["aot-also"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (label, path) = (other[..other.IndexOf('=', StringComparison.Ordinal)], other[(other.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            servers.Add(new Server($"KestrelOneShot, Native AOT, {label}", path, port => ["--port", port]));
+        }
+
         if (args["fdd"] is { } fdd)
         {
             servers.Add(new Server("KestrelOneShot, framework-dependent", "dotnet", port => [fdd, "--port", port]));

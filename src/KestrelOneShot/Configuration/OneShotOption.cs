@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 using KestrelOneShot.ProxyProtocol;
 
@@ -23,20 +24,20 @@ public abstract class OneShotOption
 
     public static OneShotOption<int> Port { get; } = new(
         nameof(OneShotOptions.Port), "--port", "<0..65535>", "a whole number from 0 to 65535 (0 = a free port)",
-        "port to listen on; 0 = a free port", 9999, TryParseWhole, Whole, o => o.Port, (o, v) => o.Port = v);
+        "port to listen on; 0 = a free port", 9999, TryParseWhole, Whole, o => o.Port, (o, v) => o.Port = v, v => v is >= 0 and <= 65535);
 
     public static OneShotOption<string> Address { get; } = new(
         nameof(OneShotOptions.Address), "--address", "<address>", "localhost, any, or an IPv4/IPv6 literal",
-        "localhost, any, or an IPv4/IPv6 literal", OneShotOptions.LocalhostAddress, TryParseText, Text, o => o.Address, (o, v) => o.Address = v);
+        "localhost, any, or an IPv4/IPv6 literal", OneShotOptions.LocalhostAddress, TryParseText, Text, o => o.Address, (o, v) => o.Address = v, IsListenAddress);
 
     public static OneShotOption<int> MaxMessageBytes { get; } = new(
         nameof(OneShotOptions.MaxMessageBytes), "--max-bytes", $"<1..{OneShotOptions.MaxMessageBytesLimit}>",
         $"a whole number from 1 to {OneShotOptions.MaxMessageBytesLimit}", "most bytes of the message to read", 100,
-        TryParseWhole, Whole, o => o.MaxMessageBytes, (o, v) => o.MaxMessageBytes = v);
+        TryParseWhole, Whole, o => o.MaxMessageBytes, (o, v) => o.MaxMessageBytes = v, v => v is >= 1 and <= OneShotOptions.MaxMessageBytesLimit);
 
     public static OneShotOption<string> Response { get; } = new(
         nameof(OneShotOptions.Response), "--response", "<text>", "any text", "answer sent as UTF-8", "Good talking to you\n",
-        TryParseText, Quoted, o => o.Response, (o, v) => o.Response = v);
+        TryParseText, Quoted, o => o.Response, (o, v) => o.Response = v, v => v is not null);
 
     public static OneShotOption<TimeSpan> ReadTimeout { get; } = new(
         nameof(OneShotOptions.ReadTimeout), "--read-timeout", "<dur>", Duration.Accepted,
@@ -50,7 +51,7 @@ public abstract class OneShotOption
 
     public static OneShotOption<int> Count { get; } = new(
         nameof(OneShotOptions.Count), "--count", "<n>", "a whole number from 1 up", "serve n messages, then stop", 1,
-        TryParseWhole, Whole, o => o.Count, (o, v) => o.Count = v);
+        TryParseWhole, Whole, o => o.Count, (o, v) => o.Count = v, v => v >= 1);
 
     public static OneShotOption<ProxyProtocolMode> ProxyProtocol { get; } = new(
         nameof(OneShotOptions.ProxyProtocol), "--proxy-protocol", "<mode>", "off, required or optional",
@@ -59,7 +60,7 @@ public abstract class OneShotOption
 
     public static OneShotOption<string?> ReportPath { get; } = new(
         nameof(OneShotOptions.ReportPath), "--report", "<file>", "a file path", "write a JSON report of the run to <file>", null,
-        TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v);
+        TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v, v => v is null or { Length: > 0 });
 
     /// <summary>Every option, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<OneShotOption> All { get; } = [Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath];
@@ -90,11 +91,21 @@ public abstract class OneShotOption
     /// <summary>The one line an operator reads for a bad value of this option.</summary>
     public string Invalid(string? value) => $"invalid {Path} ({Switch}) '{value}': expected {Accepted}";
 
+    /// <summary>Whether the option's value in <paramref name="options"/> is one it accepts.</summary>
+    internal abstract bool IsValid(OneShotOptions options);
+
     /// <summary>Reads <paramref name="text"/> into <paramref name="options"/>; false when it is not of this option's type.</summary>
     internal abstract bool TryApply(string text, OneShotOptions options);
 
     /// <summary>The option's current value in <paramref name="options"/>, as text.</summary>
     internal abstract string? Describe(OneShotOptions options);
+
+    /// <summary><c>localhost</c>, <c>any</c>, or a full IPv4/IPv6 literal.</summary>
+    private static bool IsListenAddress(string address) =>
+        string.Equals(address, OneShotOptions.LocalhostAddress, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(address, OneShotOptions.AnyAddress, StringComparison.OrdinalIgnoreCase)
+        // IPAddress.TryParse also takes shorthand such as "5" (0.0.0.5): only full literals are meant.
+        || (IPAddress.TryParse(address, out _) && (address.Contains(':') || address.Count(c => c == '.') == 3));
 
     private static bool TryParseWhole(string text, out int value) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out value);
@@ -151,6 +162,7 @@ public sealed class OneShotOption<T> : OneShotOption
     private readonly Func<T, string?> _format;
     private readonly Func<OneShotOptions, T> _get;
     private readonly Action<OneShotOptions, T> _set;
+    private readonly Func<T, bool>? _isValid;
 
     internal OneShotOption(
         string key,
@@ -162,7 +174,8 @@ public sealed class OneShotOption<T> : OneShotOption
         Parser parse,
         Func<T, string?> format,
         Func<OneShotOptions, T> get,
-        Action<OneShotOptions, T> set)
+        Action<OneShotOptions, T> set,
+        Func<T, bool>? isValid = null)
         : base(key, @switch, valueName, accepted, help)
     {
         Default = defaultValue;
@@ -170,6 +183,7 @@ public sealed class OneShotOption<T> : OneShotOption
         _format = format;
         _get = get;
         _set = set;
+        _isValid = isValid;
     }
 
     public T Default { get; }
@@ -186,6 +200,8 @@ public sealed class OneShotOption<T> : OneShotOption
         _set(options, value);
         return true;
     }
+
+    internal override bool IsValid(OneShotOptions options) => _isValid?.Invoke(_get(options)) ?? true;
 
     internal override string? Describe(OneShotOptions options) => _get(options) is { } value ? _format(value) : null;
 }

@@ -3,9 +3,8 @@ using KestrelOneShot.ProxyProtocol;
 namespace KestrelOneShot.Configuration;
 
 /// <summary>
-/// The <c>OneShot</c> configuration section, typed. Every default, switch, accepted value and help
-/// line comes from the option's definition in <see cref="OneShotOption"/>; the checks that the
-/// options validation source generator runs are the attributes here.
+/// The <c>OneShot</c> configuration section, typed. Every default, switch, reader, check, accepted
+/// value and help line comes from the option's definition in <see cref="OneShotOption"/>.
 /// </summary>
 public sealed class OneShotOptions
 {
@@ -17,17 +16,13 @@ public sealed class OneShotOptions
 
     public const int MaxMessageBytesLimit = 65536;
 
-    [OptionRange(0, 65535)]
     public int Port { get; set; } = OneShotOption.Port.Default;
 
     /// <summary><c>localhost</c>, <c>any</c>, or an IPv4/IPv6 literal.</summary>
-    [ListenAddress]
     public string Address { get; set; } = OneShotOption.Address.Default;
 
-    [OptionRange(1, MaxMessageBytesLimit)]
     public int MaxMessageBytes { get; set; } = OneShotOption.MaxMessageBytes.Default;
 
-    [OptionRequired]
     public string Response { get; set; } = OneShotOption.Response.Default;
 
     /// <summary>A connection that sends nothing by then is a probe; zero waits for ever.</summary>
@@ -37,13 +32,11 @@ public sealed class OneShotOptions
     public TimeSpan? WaitTimeout { get; set; } = OneShotOption.WaitTimeout.Default;
 
     /// <summary>How many messages to serve before stopping; probes never count.</summary>
-    [OptionRange(1, int.MaxValue)]
     public int Count { get; set; } = OneShotOption.Count.Default;
 
     public ProxyProtocolMode ProxyProtocol { get; set; } = OneShotOption.ProxyProtocol.Default;
 
     /// <summary>Where to write the JSON report of the run, if anywhere.</summary>
-    [OptionNotEmpty]
     public string? ReportPath { get; set; } = OneShotOption.ReportPath.Default;
 
     /// <summary>

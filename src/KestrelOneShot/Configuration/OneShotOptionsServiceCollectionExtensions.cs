@@ -12,7 +12,6 @@ public static class OneShotOptionsServiceCollectionExtensions
     public static IServiceCollection AddOneShotOptions(this IServiceCollection services)
     {
         services.AddSingleton<IConfigureOptions<OneShotOptions>, OneShotOptionsBinder>();
-        services.AddSingleton<IValidateOptions<OneShotOptions>, UnreadableValuesValidator>();
         services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
         services.AddOptions<OneShotOptions>().ValidateOnStart();
         return services;
