@@ -178,6 +178,14 @@ public static class ProxyHeaderParser
 
         var body = buffer.Slice(V2FixedLength, length).ToArray();
         consumed = buffer.GetPosition(V2FixedLength + length);
+        if (command == 0)
+        {
+            // LOCAL: the receiver ignores the family and skips the block, as HAProxy does; a health
+            // check's header is not held to the shape of a client's.
+            header = new ProxyHeader(2, ProxyCommand.Local, null, null, []);
+            return ProxyParseStatus.Complete;
+        }
+
         var addressLength = family switch
         {
             1 => 12,
@@ -197,8 +205,14 @@ public static class ProxyHeaderParser
             return ProxyParseStatus.Invalid;
         }
 
+        if (!ChecksumMatches(start[..V2FixedLength], body, addressLength))
+        {
+            error = "v2 header's CRC32C does not match";
+            return ProxyParseStatus.Invalid;
+        }
+
         IPEndPoint? source = null, destination = null;
-        if (command == 1 && family is 1 or 2)
+        if (family is 1 or 2)
         {
             var size = family == 1 ? 4 : 16;
             var addresses = body.AsSpan();
@@ -206,8 +220,7 @@ public static class ProxyHeaderParser
             destination = new IPEndPoint(new IPAddress(addresses[size..(2 * size)]), BinaryPrimitives.ReadUInt16BigEndian(addresses[((2 * size) + 2)..]));
         }
 
-        // LOCAL: the specification says to ignore any address block and use the real endpoints.
-        header = new ProxyHeader(2, command == 0 ? ProxyCommand.Local : ProxyCommand.Proxy, source, destination, tlvs);
+        header = new ProxyHeader(2, ProxyCommand.Proxy, source, destination, tlvs);
         return ProxyParseStatus.Complete;
     }
 
@@ -234,10 +247,48 @@ public static class ProxyHeaderParser
         return null;
     }
 
-    private static bool TryAddress(string text, AddressFamily family, out IPAddress address) =>
-        IPAddress.TryParse(text, out address!)
-        && address.AddressFamily == family
-        && (family != AddressFamily.InterNetwork || text.Count(c => c == '.') == 3);
+    /// <summary>
+    /// The specification's address forms only: IPv4 as four decimal numbers without leading zeros
+    /// (a general-purpose parser reads <c>010.2.3.4</c> as octal), IPv6 without a zone identifier.
+    /// </summary>
+    private static bool TryAddress(string text, AddressFamily family, out IPAddress address)
+    {
+        address = IPAddress.None;
+        var wellFormed = family == AddressFamily.InterNetwork
+            ? text.Split('.') is { Length: 4 } octets && octets.All(IsOctet)
+            : text.Length > 0 && text.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.');
+        return wellFormed && IPAddress.TryParse(text, out address!) && address.AddressFamily == family;
+    }
+
+    private static bool IsOctet(string text) =>
+        text.Length is > 0 and <= 3
+        && text.All(char.IsAsciiDigit)
+        && (text.Length == 1 || text[0] != '0')
+        && int.Parse(text, CultureInfo.InvariantCulture) <= 255;
+
+    /// <summary>
+    /// True unless a CRC32C TLV is present and differs from the CRC32C (Castagnoli) of the whole
+    /// header with the checksum's own four bytes taken as zero.
+    /// </summary>
+    private static bool ChecksumMatches(ReadOnlySpan<byte> fixedPart, byte[] body, int tlvStart)
+    {
+        var at = tlvStart;
+        while (at + 3 <= body.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(at + 1));
+            if (body[at] == ProxyTlvTypes.Crc32C && length == 4)
+            {
+                var expected = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(at + 3));
+                var copy = (byte[])body.Clone();
+                copy.AsSpan(at + 3, 4).Clear();
+                return Crc32C.Compute(fixedPart, copy) == expected;
+            }
+
+            at += 3 + length;
+        }
+
+        return true;
+    }
 
     private static bool TryPort(string text, out int port)
     {

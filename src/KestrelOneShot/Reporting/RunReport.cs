@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Reporting;
@@ -58,20 +59,42 @@ public sealed record ServedReport(string Text, string Base64, long Bytes, bool C
         message.Capped,
         message.Local?.ToString(),
         message.Remote?.ToString(),
-        message.Proxy is { } proxy
-            ? new ProxyReport(
-                proxy.Version,
-                proxy.Command.ToString().ToLowerInvariant(),
-                proxy.Source?.ToString(),
-                proxy.Destination?.ToString(),
-                proxy.Hop?.ToString(),
-                [.. proxy.Tlvs.Select(t => new TlvReport(t.Type, Convert.ToBase64String(t.Value)))])
-            : null);
+        message.Proxy is { } proxy ? ProxyReport.From(proxy) : null);
 }
 
 /// <param name="OriginalClient">Who the proxy says the client was.</param>
 /// <param name="Hop">The proxy itself: the connection's own remote endpoint.</param>
-public sealed record ProxyReport(int Version, string Command, string? OriginalClient, string? OriginalDestination, string? Hop, IReadOnlyList<TlvReport> Tlvs);
+/// <param name="Tlvs">Every TLV, raw; the ones this server knows are decoded beside them.</param>
+public sealed record ProxyReport(
+    int Version,
+    string Command,
+    string? OriginalClient,
+    string? OriginalDestination,
+    string? Hop,
+    IReadOnlyList<TlvReport> Tlvs,
+    string? Alpn,
+    string? Authority,
+    string? UniqueId,
+    string? Netns,
+    ProxySslValues? Ssl)
+{
+    public static ProxyReport From(ProxyHeader proxy)
+    {
+        var decoded = ProxyTlvValues.Decode(proxy.Tlvs);
+        return new ProxyReport(
+            proxy.Version,
+            proxy.Command.ToString().ToLowerInvariant(),
+            proxy.Source?.ToString(),
+            proxy.Destination?.ToString(),
+            proxy.Hop?.ToString(),
+            [.. proxy.Tlvs.Select(t => new TlvReport(t.Type, Convert.ToBase64String(t.Value)))],
+            decoded.Alpn,
+            decoded.Authority,
+            decoded.UniqueId is { } id ? Convert.ToBase64String(id) : null,
+            decoded.Netns,
+            decoded.Ssl);
+    }
+}
 
 public sealed record TlvReport(int Type, string Base64);
 

@@ -80,6 +80,37 @@ public sealed class ProxyHeaderParserTests
         Assert.Equal(header.Length, consumed);
     }
 
+    [Theory]
+    [InlineData(0x11, 0)]
+    [InlineData(0x11, 11)]
+    [InlineData(0x21, 12)]
+    [InlineData(0x00, 7)]
+    public void AV2LocalHeaderIsReadWhateverItsFamilyAndLength(byte family, byte length)
+    {
+        // The specification: a receiver ignores a LOCAL header's family and skips its length.
+        byte[] header = [.. V2Signature, 0x20, family, 0x00, length, .. new byte[length]];
+
+        var (status, parsed, consumed, _) = Parse([.. header, .. "after"u8]);
+
+        Assert.Equal(ProxyParseStatus.Complete, status);
+        Assert.Equal(ProxyCommand.Local, parsed!.Command);
+        Assert.Equal(header.Length, consumed);
+    }
+
+    [Fact]
+    public void TheCrc32CIsTheCastagnoliChecksum() => Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+
+    [Fact]
+    public void AV2HeaderWithAMatchingCrc32CIsReadAndWithAnotherIsRejected()
+    {
+        byte[] header = [.. V2Signature, 0x21, 0x11, 0x00, 12 + 7, 127, 0, 0, 1, 10, 0, 0, 2, 0x9C, 0x40, 0x27, 0x0F, ProxyTlvTypes.Crc32C, 0x00, 0x04, 0, 0, 0, 0];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(header.Length - 4), Crc32C.Compute(header));
+
+        Assert.Equal(ProxyParseStatus.Complete, Parse(header).Status);
+        header[^1] ^= 0x01;
+        Assert.Equal((ProxyParseStatus.Invalid, "v2 header's CRC32C does not match"), ParseStatusAndError(header));
+    }
+
     [Fact]
     public void ParsesAV2LocalHeaderWithNoAddresses()
     {
@@ -116,6 +147,12 @@ public sealed class ProxyHeaderParserTests
     [InlineData("PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n", "v1 header has a port outside 0..65535")]
     [InlineData("PROXY TCP4 1.2.3.4 5.6.7.8 -1 2\r\n", "v1 header has a port outside 0..65535")]
     [InlineData("PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", "v1 header has a port outside 0..65535")]
+    [InlineData("PROXY TCP4 010.2.3.4 127.0.0.1 1 2\r\n", "v1 header has an address that is not TCP4")]
+    [InlineData("PROXY TCP4 01.2.3.4 127.0.0.1 1 2\r\n", "v1 header has an address that is not TCP4")]
+    [InlineData("PROXY TCP4 1.2.3.256 127.0.0.1 1 2\r\n", "v1 header has an address that is not TCP4")]
+    [InlineData("PROXY TCP4 0x1.2.3.4 127.0.0.1 1 2\r\n", "v1 header has an address that is not TCP4")]
+    [InlineData("PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n", "v1 header has an address that is not TCP6")]
+    [InlineData("PROXY TCP6 fe80::1%4 ::1 1 2\r\n", "v1 header has an address that is not TCP6")]
     public void RejectsMalformedV1Headers(string line, string reason)
     {
         var (status, _, _, error) = Parse(Encoding.ASCII.GetBytes(line));
