@@ -65,7 +65,7 @@ public static class CommandLineSwitches
             {
                 error = $"unknown option '{name}'{Suggest(name)}; see --help";
             }
-            else if (equals < 0)
+            else if (equals < 0 && !IsFlag(name))
             {
                 if (i + 1 >= args.Count)
                 {
@@ -78,6 +78,36 @@ public static class CommandLineSwitches
 
         return (false, error);
     }
+
+    /// <summary>
+    /// The arguments as the configuration provider is to read them: a flag switch alone
+    /// (<c>--tls</c>) becomes <c>--tls=true</c>, since the provider would take the next argument as
+    /// its value.
+    /// </summary>
+    public static string[] Normalize(IReadOnlyList<string> args)
+    {
+        var normalized = new List<string>(args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (IsFlag(arg))
+            {
+                normalized.Add(arg + "=true");
+                continue;
+            }
+
+            normalized.Add(arg);
+            if (Mappings.ContainsKey(arg) && i + 1 < args.Count)
+            {
+                normalized.Add(args[++i]); // A switch's value stays as it is, whatever it looks like.
+            }
+        }
+
+        return [.. normalized];
+    }
+
+    private static bool IsFlag(string name) =>
+        OneShotOption.All.Any(option => option.IsFlag && string.Equals(option.Switch, name, StringComparison.OrdinalIgnoreCase));
 
     private static string Suggest(string name)
     {
@@ -127,7 +157,7 @@ public static class CommandLineSwitches
         var width = OneShotOption.All.Max(option => option.Switch.Length + option.ValueName.Length) + 4;
         foreach (var option in OneShotOption.All)
         {
-            var name = $"{option.Switch} {option.ValueName}";
+            var name = $"{option.Switch} {option.ValueName}".TrimEnd();
             var defaultText = option.DefaultText is { } text ? $" (default {text})" : "";
             usage.Append("  ").Append(name.PadRight(width)).Append(option.Help).Append(defaultText).Append('\n');
         }

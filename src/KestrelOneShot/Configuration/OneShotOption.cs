@@ -62,8 +62,39 @@ public abstract class OneShotOption
         nameof(OneShotOptions.ReportPath), "--report", "<file>", "a file path", "write a JSON report of the run to <file>", null,
         TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v, v => v is null or { Length: > 0 });
 
+    public static OneShotOption<bool> Tls { get; } = new(
+        nameof(OneShotOptions.Tls), "--tls", "", "true or false", "serve TLS with a certificate generated at start", false,
+        bool.TryParse, value => value ? "true" : null, o => o.Tls, (o, v) => o.Tls = v)
+    { IsFlag = true };
+
+    public static OneShotOption<string?> TlsCertificate { get; } = new(
+        nameof(OneShotOptions.TlsCertificate), "--tls-cert", "<file>", "a PEM certificate file",
+        "serve TLS with this PEM certificate (leaf first, then its chain)", null,
+        TryParseOptionalText, Text, o => o.TlsCertificate, (o, v) => o.TlsCertificate = v, v => v is null or { Length: > 0 });
+
+    public static OneShotOption<string?> TlsKey { get; } = new(
+        nameof(OneShotOptions.TlsKey), "--tls-key", "<file>", "a PEM private key file",
+        "the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1, unencrypted)", null,
+        TryParseOptionalText, Text, o => o.TlsKey, (o, v) => o.TlsKey = v, v => v is null or { Length: > 0 });
+
+    public static OneShotOption<string?> TlsCertificateOut { get; } = new(
+        nameof(OneShotOptions.TlsCertificateOut), "--tls-cert-out", "<file>", "a file path",
+        "write the generated certificate to <file> as PEM", null,
+        TryParseOptionalText, Text, o => o.TlsCertificateOut, (o, v) => o.TlsCertificateOut = v, v => v is null or { Length: > 0 });
+
+    public static OneShotOption<string?> TlsClientCa { get; } = new(
+        nameof(OneShotOptions.TlsClientCa), "--tls-client-ca", "<file>", "a PEM CA certificate file",
+        "require a client certificate that chains to this PEM CA", null,
+        TryParseOptionalText, Text, o => o.TlsClientCa, (o, v) => o.TlsClientCa = v, v => v is null or { Length: > 0 });
+
+    public static OneShotOption<IReadOnlyList<string>?> Alpn { get; } = new(
+        nameof(OneShotOptions.Alpn), "--alpn", "<id[,id...]>", "ALPN protocol ids separated by commas, 1 to 255 bytes each",
+        "the ALPN protocols accepted; without it none is negotiated", null,
+        TryParseAlpn, ids => ids is null ? null : string.Join(',', ids), o => o.Alpn, (o, v) => o.Alpn = v);
+
     /// <summary>Every option, in the order <c>--help</c> lists them.</summary>
-    public static IReadOnlyList<OneShotOption> All { get; } = [Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath];
+    public static IReadOnlyList<OneShotOption> All { get; } =
+        [Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath, Tls, TlsCertificate, TlsKey, TlsCertificateOut, TlsClientCa, Alpn];
 
     /// <summary>The property's name, and the key in the <c>OneShot</c> section.</summary>
     public string Key { get; }
@@ -82,6 +113,9 @@ public abstract class OneShotOption
     /// <summary>The help line, without the default.</summary>
     public string Help { get; }
 
+    /// <summary>A switch that takes no value on the command line (<c>--tls</c>); <c>--tls=false</c> still works.</summary>
+    public bool IsFlag { get; private init; }
+
     /// <summary>The default as <c>--help</c> shows it; null when there is none.</summary>
     public abstract string? DefaultText { get; }
 
@@ -89,7 +123,10 @@ public abstract class OneShotOption
         All.FirstOrDefault(option => string.Equals(option.Key, key, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The one line an operator reads for a bad value of this option.</summary>
-    public string Invalid(string? value) => $"invalid {Path} ({Switch}) '{value}': expected {Accepted}";
+    public string Invalid(string? value) => Invalid(value, $"expected {Accepted}");
+
+    /// <summary>The one line an operator reads for a value of this option, with the reason.</summary>
+    public string Invalid(string? value, string reason) => $"invalid {Path} ({Switch}) '{value}': {reason}";
 
     /// <summary>Whether the option's value in <paramref name="options"/> is one it accepts.</summary>
     internal abstract bool IsValid(OneShotOptions options);
@@ -134,6 +171,13 @@ public abstract class OneShotOption
         var parsed = Duration.TryParse(text, out var duration);
         value = parsed && duration > TimeSpan.Zero ? duration : null;
         return parsed;
+    }
+
+    private static bool TryParseAlpn(string text, out IReadOnlyList<string>? value)
+    {
+        var ids = text.Split(',', StringSplitOptions.TrimEntries);
+        value = ids;
+        return ids.All(id => System.Text.Encoding.UTF8.GetByteCount(id) is >= 1 and <= 255);
     }
 
     // By name only: the enum parser would also take numbers ("7") and comma lists.

@@ -39,6 +39,22 @@ public sealed class OneShotOptions
     /// <summary>Where to write the JSON report of the run, if anywhere.</summary>
     public string? ReportPath { get; set; } = OneShotOption.ReportPath.Default;
 
+    /// <summary>Serve TLS with a certificate generated at start (also implied by a given certificate or client CA).</summary>
+    public bool Tls { get; set; } = OneShotOption.Tls.Default;
+
+    public string? TlsCertificate { get; set; } = OneShotOption.TlsCertificate.Default;
+
+    public string? TlsKey { get; set; } = OneShotOption.TlsKey.Default;
+
+    public string? TlsCertificateOut { get; set; } = OneShotOption.TlsCertificateOut.Default;
+
+    public string? TlsClientCa { get; set; } = OneShotOption.TlsClientCa.Default;
+
+    public IReadOnlyList<string>? Alpn { get; set; } = OneShotOption.Alpn.Default;
+
+    /// <summary>Whether the endpoints speak TLS: <c>--tls</c>, or a certificate or client CA given.</summary>
+    public bool UsesTls => Tls || TlsCertificate is not null || TlsClientCa is not null;
+
     /// <summary>
     /// Configuration values that could not be read as their option's type, as one-line errors.
     /// Set by <see cref="OneShotOptionsBinder"/>; the validator reports them with the rest.

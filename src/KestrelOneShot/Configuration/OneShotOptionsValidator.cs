@@ -26,6 +26,35 @@ internal sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
             }
         }
 
+        failures.AddRange(TlsCombinations(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The TLS switches that only make sense together (or apart).</summary>
+    private static IEnumerable<string> TlsCombinations(OneShotOptions options)
+    {
+        if (options.TlsKey is { } key && options.TlsCertificate is null)
+        {
+            yield return OneShotOption.TlsKey.Invalid(key, $"needs {OneShotOption.TlsCertificate.Switch} too");
+        }
+
+        if (options.TlsCertificate is { } certificate && options.TlsKey is null)
+        {
+            yield return OneShotOption.TlsCertificate.Invalid(certificate, $"needs {OneShotOption.TlsKey.Switch} too");
+        }
+
+        if (options.TlsCertificateOut is { } output && options.TlsCertificate is not null)
+        {
+            yield return OneShotOption.TlsCertificateOut.Invalid(output, $"writes the generated certificate, and {OneShotOption.TlsCertificate.Switch} gives one");
+        }
+        else if (options.TlsCertificateOut is { } alone && !options.UsesTls)
+        {
+            yield return OneShotOption.TlsCertificateOut.Invalid(alone, $"needs {OneShotOption.Tls.Switch}");
+        }
+
+        if (options.Alpn is { } alpn && !options.UsesTls)
+        {
+            yield return OneShotOption.Alpn.Invalid(string.Join(',', alpn), $"needs {OneShotOption.Tls.Switch}");
+        }
     }
 }

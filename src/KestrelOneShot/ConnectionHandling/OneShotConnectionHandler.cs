@@ -8,6 +8,7 @@ using KestrelOneShot.Connections;
 using KestrelOneShot.Output;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -85,13 +86,14 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         var line = MessageLine.Format(message);
         var capped = buffer.Length > message.Length;
         var proxy = connection.Features.Get<ProxyHeader>();
+        var tls = TlsFacts.From(connection.Features);
         // Kept for the report only: without one, the printed line is the exchange's one allocation.
         var served = _run.KeepsServedMessages
-            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy)
+            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls)
             : null;
         try
         {
-            await ServeAsync(connection, result, line, message.Length, capped, proxy);
+            await ServeAsync(connection, result, line, message.Length, capped, proxy, tls);
         }
         finally
         {
@@ -138,20 +140,13 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         return null;
     }
 
-    private async Task ServeAsync(ConnectionContext connection, ReadResult first, string line, long bytes, bool capped, ProxyHeader? proxy)
+    private async Task ServeAsync(ConnectionContext connection, ReadResult first, string line, long bytes, bool capped, ProxyHeader? proxy, TlsFacts? tls)
     {
         var input = connection.Transport.Input;
         // Queued for stdout's one writer: a reader of stdout that stops reading holds up the
         // answers only once the queue is full, and blocks no thread.
         await _stdout.WriteLineAsync(line);
-        if (proxy?.Hop is { } hop)
-        {
-            OneShotConnectionHandlerLog.ServedThroughProxy(_logger, connection.ConnectionId, connection.RemoteEndPoint, hop, bytes, capped);
-        }
-        else
-        {
-            OneShotConnectionHandlerLog.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, bytes, capped);
-        }
+        OneShotConnectionHandlerLog.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, proxy?.Hop, tls, bytes, capped);
 
         input.AdvanceTo(first.Buffer.End);
 
@@ -179,6 +174,15 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         if (unread && !peerDone)
         {
             OneShotConnectionHandlerLog.Drained(_logger, connection.ConnectionId, await DrainAsync(input));
+        }
+
+        try
+        {
+            await TlsFacts.CloseNotifyAsync(connection.Features);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client went away first: there is nobody left to tell.
         }
     }
 

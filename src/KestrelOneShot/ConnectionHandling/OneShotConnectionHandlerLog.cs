@@ -1,22 +1,29 @@
 using System.Net;
 
+using KestrelOneShot.Tls;
+
 using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.ConnectionHandling;
 
 internal static partial class OneShotConnectionHandlerLog
 {
-    [LoggerMessage(10, LogLevel.Information, "Served connection {ConnectionId} from {Remote}: {Bytes} bytes{Capped}", EventName = "Served")]
-    private static partial void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, string capped);
+    [LoggerMessage(10, LogLevel.Information, "Served connection {ConnectionId} from {Remote}{Via}{Over}: {Bytes} bytes{Capped}", EventName = "Served")]
+    private static partial void Served(ILogger logger, string connectionId, EndPoint? remote, string via, string over, long bytes, string capped);
 
-    public static void Served(ILogger logger, string connectionId, EndPoint? remote, long bytes, bool capped) =>
-        Served(logger, connectionId, remote, bytes, CappedNote(capped));
-
-    [LoggerMessage(11, LogLevel.Information, "Served connection {ConnectionId} from {Remote} via proxy {Hop}: {Bytes} bytes{Capped}", EventName = "ServedThroughProxy")]
-    private static partial void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, string capped);
-
-    public static void ServedThroughProxy(ILogger logger, string connectionId, EndPoint? remote, EndPoint hop, long bytes, bool capped) =>
-        ServedThroughProxy(logger, connectionId, remote, hop, bytes, CappedNote(capped));
+    /// <summary>
+    /// "Served connection 0HN… from 203.0.113.7:51000 via proxy 127.0.0.1:40000 over TLSv1.3
+    /// (SNI oneshot.test): 15 bytes": the proxy and TLS parts only where they apply.
+    /// </summary>
+    public static void Served(ILogger logger, string connectionId, EndPoint? remote, EndPoint? hop, TlsFacts? tls, long bytes, bool capped)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var via = hop is null ? "" : $" via proxy {hop}";
+            var over = tls is null ? "" : tls.Sni is { } sni ? $" over {tls.Protocol} (SNI {sni})" : $" over {tls.Protocol}";
+            Served(logger, connectionId, remote, via, over, bytes, CappedNote(capped));
+        }
+    }
 
     private static string CappedNote(bool capped) => capped ? " (capped; the rest is discarded)" : "";
 

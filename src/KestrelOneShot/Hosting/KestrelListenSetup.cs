@@ -4,6 +4,7 @@ using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -19,6 +20,7 @@ namespace KestrelOneShot.Hosting;
 internal sealed class KestrelListenSetup(
     IOptions<OneShotOptions> options,
     OneShotRun run,
+    TlsEndpointSetup tls,
     IServiceProvider services,
     ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
@@ -61,6 +63,7 @@ internal sealed class KestrelListenSetup(
         var settings = options.Value;
         listen.UseProbeCounting(run)
             .UseProxyProtocol(new ProxyProtocolOptions { Mode = settings.ProxyProtocol, HeaderTimeout = settings.ReadTimeout })
+            .UseTlsWhen(settings.UsesTls, () => tls.Options)
             .UseConnectionHandler<OneShotConnectionHandler>();
     }
 }

@@ -7,6 +7,7 @@ using KestrelOneShot.Run;
 using KestrelOneShot.Transports;
 
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -81,6 +82,8 @@ public static class OneShotHost
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
         services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
+        // What Kestrel's TLS middleware resolves; the IServer it registers is replaced just below.
+        new ServiceCollectionWebHostBuilder(services).UseKestrelCore();
         services.AddSingleton(sp => new ListenFailureRecorder(CappedTransport(sp)));
         services.AddSingleton<IServer>(sp => new KestrelServer(
             sp.GetRequiredService<IOptions<KestrelServerOptions>>(),
@@ -91,6 +94,7 @@ public static class OneShotHost
         services.AddSingleton(stdout);
         services.AddSingleton<OneShotRun>();
         services.AddSingleton<OneShotConnectionHandler>();
+        services.AddSingleton<TlsEndpointSetup>();
         services.AddHostedService<ShutdownSignals>();
         services.AddHostedService<WaitTimeoutService>();
         services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
@@ -190,7 +194,7 @@ public static class OneShotHost
         IHost app;
         try
         {
-            var builder = CreateBuilder(args, stdout, logging);
+            var builder = CreateBuilder(CommandLineSwitches.Normalize(args), stdout, logging);
             setup.ConfigureBuilder?.Invoke(builder);
             app = builder.Build();
         }

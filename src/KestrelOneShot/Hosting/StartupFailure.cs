@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
+using KestrelOneShot.Configuration;
 using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
 
 using Microsoft.Extensions.Options;
 
@@ -18,6 +20,7 @@ internal static class StartupFailure
     public static (int ExitCode, string Message) Describe(Exception exception, EndPoint? failedEndPoint) => exception switch
     {
         OptionsValidationException validation => (ExitCodes.InvalidConfiguration, string.Join("; ", validation.Failures)),
+        TlsSetupException tls => (ExitCodes.InvalidConfiguration, TlsOption(tls.Input).Invalid(tls.Path, tls.Reason)),
         _ when failedEndPoint is not null && Find<SocketException>(exception) is { } socket =>
             (ExitCodes.CannotListen, $"cannot listen on {failedEndPoint}: {Reason(socket)}"),
         _ => (ExitCodes.UnexpectedFailure, $"unexpected failure: {exception.GetType().Name}: {exception.Message}"),
@@ -31,6 +34,14 @@ internal static class StartupFailure
         // On Unix an IOException carries the errno as its HResult.
         IOException { HResult: > 0 and < 4096 } io => Marshal.GetPInvokeErrorMessage(io.HResult),
         _ => exception.GetType().Name,
+    };
+
+    private static OneShotOption<string?> TlsOption(TlsInput input) => input switch
+    {
+        TlsInput.Certificate => OneShotOption.TlsCertificate,
+        TlsInput.Key => OneShotOption.TlsKey,
+        TlsInput.ClientCa => OneShotOption.TlsClientCa,
+        _ => OneShotOption.TlsCertificateOut,
     };
 
     private static string Reason(SocketException socket) => socket.SocketErrorCode switch

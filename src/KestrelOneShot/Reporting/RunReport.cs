@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
 
 namespace KestrelOneShot.Reporting;
 
@@ -14,7 +15,8 @@ public sealed record RunReport(
     IReadOnlyList<string> Endpoints,
     IReadOnlyList<ServedReport> Served,
     int Probes,
-    ReportTimings Timings)
+    ReportTimings Timings,
+    CertificateReport? Tls)
 {
     public static RunReport Create(int exitCode, string? error, OneShotRun? run, TimeProvider time, long startTimestamp, long exitTimestamp)
     {
@@ -30,7 +32,8 @@ public sealed record RunReport(
             new ReportTimings(
                 Milliseconds(time, startTimestamp, ready),
                 ready is { } r ? Milliseconds(time, r, served) : null,
-                Milliseconds(time, served, exitTimestamp)));
+                Milliseconds(time, served, exitTimestamp)),
+            run?.ServerCertificate is { } certificate ? CertificateReport.From(certificate) : null);
     }
 
     private static string OutcomeName(int exitCode) => exitCode switch
@@ -50,7 +53,7 @@ public sealed record RunReport(
 
 /// <param name="Text">The message as printed, without the prefix.</param>
 /// <param name="Base64">The captured bytes.</param>
-public sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy)
+public sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy, TlsReport? Tls)
 {
     public static ServedReport From(ServedMessage message) => new(
         message.Line[MessageLine.Prefix.Length..],
@@ -59,8 +62,25 @@ public sealed record ServedReport(string Text, string Base64, long Bytes, bool C
         message.Capped,
         message.Local?.ToString(),
         message.Remote?.ToString(),
-        message.Proxy is { } proxy ? ProxyReport.From(proxy) : null);
+        message.Proxy is { } proxy ? ProxyReport.From(proxy) : null,
+        message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null);
 }
+
+/// <summary>The certificate the endpoints served.</summary>
+/// <param name="CertificateSha256">The SHA-256 fingerprint, 64 lowercase hex digits.</param>
+public sealed record CertificateReport(string CertificateSha256, string CertificateSubject, bool Generated, DateTimeOffset NotAfter)
+{
+    public static CertificateReport From(ServerCertificate certificate) =>
+        new(certificate.Sha256, certificate.Subject, certificate.Generated, certificate.NotAfter);
+}
+
+/// <summary>What a served connection's TLS handshake settled; <c>sni</c>, <c>alpn</c> and <c>clientCertificate</c> are null when absent.</summary>
+public sealed record TlsReport(
+    string Protocol,
+    string CipherSuite,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Sni,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Alpn,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ClientCertificateFacts? ClientCertificate);
 
 /// <param name="OriginalClient">Who the proxy says the client was.</param>
 /// <param name="Hop">The proxy itself: the connection's own remote endpoint.</param>

@@ -3,6 +3,7 @@ using System.Net;
 
 using KestrelOneShot.Configuration;
 using KestrelOneShot.ProxyProtocol;
+using KestrelOneShot.Tls;
 
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public enum RunOutcome
 
 /// <summary>One served message, as the report tells it.</summary>
 /// <param name="Raw">The captured bytes.</param>
-public sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy);
+public sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,
@@ -59,6 +60,9 @@ public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneSh
 
     /// <summary>The bound endpoints, as the ready line names them.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
+    /// <summary>The certificate the endpoints serve, when they speak TLS.</summary>
+    public ServerCertificate? ServerCertificate { get; set; }
 
     /// <summary>When the listeners were bound; null before.</summary>
     public long? ReadyTimestamp { get; private set; }

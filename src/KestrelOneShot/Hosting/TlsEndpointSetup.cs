@@ -1,0 +1,55 @@
+using System.Net;
+
+using KestrelOneShot.Configuration;
+using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KestrelOneShot.Hosting;
+
+/// <summary>
+/// The endpoints' TLS, from the options, made once at start: the certificate (generated or read),
+/// the client CA, the generated certificate written out if asked, and the start line naming it.
+/// </summary>
+internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, OneShotRun run, TimeProvider time, ILogger<TlsEndpointSetup> logger)
+{
+    private readonly Lazy<TlsOptions> _options = new(() => Create(options.Value, run, time, logger));
+
+    /// <exception cref="TlsSetupException">An input cannot be used.</exception>
+    public TlsOptions Options => _options.Value;
+
+    private static TlsOptions Create(OneShotOptions settings, OneShotRun run, TimeProvider time, ILogger logger)
+    {
+        var certificate = settings is { TlsCertificate: { } certificatePath, TlsKey: { } keyPath }
+            ? ServerCertificate.Load(certificatePath, keyPath)
+            : ServerCertificate.Generate(IPAddress.TryParse(settings.Address, out var literal) ? literal : null, time);
+        if (settings.TlsCertificateOut is { } output)
+        {
+            try
+            {
+                certificate.WritePem(output);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new TlsSetupException(TlsInput.CertificateOut, output, StartupFailure.IOReason(ex));
+            }
+        }
+
+        TlsLog.Certificate(logger, certificate.Subject, certificate.Sha256, certificate.Generated ? "generated" : "from " + settings.TlsCertificate, certificate.NotAfter);
+        var now = time.GetUtcNow();
+        if (now < certificate.Certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter)
+        {
+            TlsLog.CertificateNotValidNow(logger, certificate.Certificate.NotBefore.ToUniversalTime(), certificate.NotAfter);
+        }
+
+        run.ServerCertificate = certificate;
+        return new TlsOptions(certificate)
+        {
+            ClientCertificateAuthorities = settings.TlsClientCa is { } ca ? ClientCertificateAuthorities.Load(ca) : null,
+            ApplicationProtocols = settings.Alpn,
+            HandshakeTimeout = settings.ReadTimeout > TimeSpan.Zero ? settings.ReadTimeout : Timeout.InfiniteTimeSpan,
+        };
+    }
+}

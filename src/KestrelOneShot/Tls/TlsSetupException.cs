@@ -1,0 +1,20 @@
+namespace KestrelOneShot.Tls;
+
+/// <summary>Which of the TLS inputs a problem is with.</summary>
+public enum TlsInput
+{
+    Certificate,
+    Key,
+    ClientCa,
+    CertificateOut,
+}
+
+/// <summary>A TLS input that cannot be used: the file, and what is wrong with it, in one line.</summary>
+public sealed class TlsSetupException(TlsInput input, string path, string reason) : Exception(reason)
+{
+    public TlsInput Input { get; } = input;
+
+    public string Path { get; } = path;
+
+    public string Reason { get; } = reason;
+}
