@@ -35,6 +35,9 @@ public interface IClientUnderTest : IAsyncDisposable
 
     /// <summary>Everything until the server closes, and whether it closed with a reset.</summary>
     Task<ClientAnswer> ReadToEndAsync();
+
+    /// <summary>The connection as a <see cref="Stream"/>, for a TLS client on top.</summary>
+    Stream AsStream();
 }
 
 /// <param name="Stderr">Every line the run wrote to stderr: log lines and one-line errors.</param>

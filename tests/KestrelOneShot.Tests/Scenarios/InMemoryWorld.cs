@@ -76,6 +76,8 @@ public sealed class InMemoryWorld : IOneShotWorld
             }
         }
 
+        public Stream AsStream() => connection.AsStream();
+
         public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 }

@@ -41,6 +41,8 @@ public sealed class ProcessWorld : IOneShotWorld
 
         public Task<ClientAnswer> ReadToEndAsync() => socket.ReadToEndAsync();
 
+        public Stream AsStream() => new System.Net.Sockets.NetworkStream(socket.Socket, ownsSocket: false);
+
         public ValueTask DisposeAsync()
         {
             socket.Dispose();

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+
+namespace KestrelOneShot.Tests.Scenarios;
+
+/// <summary>TLS on the one-shot endpoint, written once and run against the process and in memory.</summary>
+public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
+{
+    private static readonly byte[] V1Header = "PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\n"u8.ToArray();
+    private readonly string _folder = Directory.CreateTempSubdirectory("oneshot-tls-").FullName;
+
+    private string Report => Path.Combine(_folder, "run.json");
+
+    private string GeneratedPem => Path.Combine(_folder, "generated.pem");
+
+    private static TestCertificates Certificates => TestCertificates.Shared;
+
+    [Fact]
+    public async Task AGeneratedCertificateServesTheExchangeAndTheReportSaysWhatTheHandshakeSettled()
+    {
+        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated, serverName: "oneshot.test");
+        var answer = await TlsClient.ExchangeAsync(tls, "Who is there?\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal("The message was: Who is there?\n", run.Stdout);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(run.Stderr, l => l.StartsWith("info: Served connection ", StringComparison.Ordinal) && l.Contains($" over {Name(tls.SslProtocol)} (SNI oneshot.test): 14 bytes", StringComparison.Ordinal));
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(generated.RawData));
+        Assert.Contains(run.Stderr, l => l == $"info: TLS certificate CN=localhost, SHA-256 {fingerprint} (generated, valid until {generated.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm:ssZ})");
+        Assert.True(run.Stderr.ToList().FindIndex(l => l.StartsWith("info: TLS certificate", StringComparison.Ordinal)) < run.Stderr.ToList().FindIndex(l => l.StartsWith(ReadyLine.Prefix, StringComparison.Ordinal)));
+
+        using var json = await ReadReportAsync();
+        var top = json.RootElement.GetProperty("tls");
+        Assert.Equal(fingerprint, top.GetProperty("certificateSha256").GetString());
+        Assert.Equal("CN=localhost", top.GetProperty("certificateSubject").GetString());
+        Assert.True(top.GetProperty("generated").GetBoolean());
+        var served = json.RootElement.GetProperty("served")[0].GetProperty("tls");
+        Assert.Equal(Name(tls.SslProtocol), served.GetProperty("protocol").GetString());
+        Assert.Equal(tls.NegotiatedCipherSuite.ToString(), served.GetProperty("cipherSuite").GetString());
+        Assert.Equal("oneshot.test", served.GetProperty("sni").GetString());
+        Assert.Equal(JsonValueKind.Null, served.GetProperty("alpn").ValueKind);
+        Assert.Equal(JsonValueKind.Null, served.GetProperty("clientCertificate").ValueKind);
+    }
+
+    [Fact]
+    public async Task TheGeneratedCertificateNamesLocalhostAndTheLoopbacks()
+    {
+        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--wait-timeout", "50ms");
+        await server.ExitAsync();
+
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        Assert.Equal("CN=localhost", generated.Subject);
+        Assert.Equal("ECDsa", generated.PublicKey.Oid.FriendlyName?.Replace("ECC", "ECDsa", StringComparison.Ordinal));
+        Assert.True(generated.MatchesHostname("localhost"));
+        Assert.True(generated.MatchesHostname("127.0.0.1"));
+        Assert.True(generated.MatchesHostname("::1"));
+        Assert.InRange(generated.NotAfter - generated.NotBefore, TimeSpan.FromHours(24), TimeSpan.FromHours(24.2));
+    }
+
+    [Fact]
+    public async Task HandshakesThatFailAndHealthChecksAreProbesAndLeaveTheShot()
+    {
+        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+
+        // Plain bytes on a TLS port.
+        await using (var plain = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await plain.SendAsync("Who is there?\n"u8.ToArray());
+            Assert.Empty((await plain.ReadToEndAsync()).Bytes);
+        }
+
+        // A client that rejects the certificate (it trusts another root) and aborts the handshake.
+        await using (var suspicious = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await Assert.ThrowsAsync<AuthenticationException>(() => TlsClient.ConnectAsync(suspicious.AsStream(), Certificates.Ca));
+        }
+
+        // A TLS health check: a handshake, then close (HAProxy's check-ssl).
+        await using (var check = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await using var tls = await TlsClient.ConnectAsync(check.AsStream(), generated);
+            await tls.ShutdownAsync();
+        }
+
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await using var real = await TlsClient.ConnectAsync(client.AsStream(), generated);
+        var answer = await TlsClient.ExchangeAsync(real, "real\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal("The message was: real\n", run.Stdout);
+        using var json = await ReadReportAsync();
+        Assert.Equal(3, json.RootElement.GetProperty("probes").GetInt32());
+    }
+
+    [Fact]
+    public async Task AlpnIsNegotiatedOnlyAsConfiguredAndAnOfferOfOthersIsAProbe()
+    {
+        await using var server = await world.StartAsync("--tls", "--alpn", "oneshot/1,x", "--tls-cert-out", GeneratedPem, "--report", Report);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+
+        await using (var http = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => TlsClient.ConnectAsync(http.AsStream(), generated, alpn: ["h2", "http/1.1"]));
+        }
+
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated, alpn: ["oneshot/1"]);
+        var answer = await TlsClient.ExchangeAsync(tls, "alpn\n");
+        await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal("oneshot/1", tls.NegotiatedApplicationProtocol.ToString());
+        using var json = await ReadReportAsync();
+        Assert.Equal("oneshot/1", json.RootElement.GetProperty("served")[0].GetProperty("tls").GetProperty("alpn").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("probes").GetInt32());
+    }
+
+    [Fact]
+    public async Task WithoutAlpnAClientOfferingItIsServedWithoutOne()
+    {
+        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated, alpn: ["h2", "http/1.1"]);
+        var answer = await TlsClient.ExchangeAsync(tls, "no alpn\n");
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal(default, tls.NegotiatedApplicationProtocol);
+        Assert.Equal(0, (await server.ExitAsync()).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("rsa-pkcs1")]
+    [InlineData("ec-sec1")]
+    [InlineData("ec-pkcs8")]
+    public async Task AGivenPemCertificateAndKeyAreServedWithTheirChain(string kind)
+    {
+        var (certificate, key) = kind switch
+        {
+            "rsa-pkcs1" => (Certificates.ServerRsaPem, Certificates.ServerRsaPkcs1Key),
+            "ec-sec1" => (Certificates.ServerEcPem, Certificates.ServerEcSec1Key),
+            _ => (Certificates.ServerEcPem, Certificates.ServerEcPkcs8Key),
+        };
+        await using var server = await world.StartAsync("--tls-cert", certificate, "--tls-key", key, "--report", Report);
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), Certificates.Ca);
+        var answer = await TlsClient.ExchangeAsync(tls, "pem\n");
+        await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        using var json = await ReadReportAsync();
+        Assert.False(json.RootElement.GetProperty("tls").GetProperty("generated").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AnExpiredCertificateIsServedWithAWarning()
+    {
+        await using var server = await world.StartAsync("--tls-cert", Certificates.ExpiredPem, "--tls-key", Certificates.ExpiredKey, "--wait-timeout", "50ms");
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains(run.Stderr, l => l.StartsWith("warn: The TLS certificate is not valid now", StringComparison.Ordinal));
+        Assert.NotEmpty(server.EndPoints);
+    }
+
+    [Fact]
+    public async Task AClientCertificateIsRequiredAndMustChainToTheGivenCa()
+    {
+        await using var server = await world.StartAsync(
+            "--tls-cert", Certificates.ServerEcPem, "--tls-key", Certificates.ServerEcPkcs8Key, "--tls-client-ca", Certificates.CaPem, "--report", Report);
+
+        // With TLS 1.3 the client may finish its side of the handshake before the server refuses
+        // it: either way, no answer comes.
+        await using (var anonymous = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            Assert.Equal("", await AttemptAsync(anonymous, clientCertificate: null));
+        }
+
+        await using (var stranger = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            Assert.Equal("", await AttemptAsync(stranger, Certificates.Stranger));
+        }
+
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await using var known = await TlsClient.ConnectAsync(client.AsStream(), Certificates.Ca, clientCertificate: Certificates.Client);
+        var answer = await TlsClient.ExchangeAsync(known, "known\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal("The message was: known\n", run.Stdout);
+        Assert.Contains(run.Stderr, l => l.StartsWith("warn: Client certificate CN=stranger.test rejected: ", StringComparison.Ordinal));
+        using var json = await ReadReportAsync();
+        Assert.Equal(2, json.RootElement.GetProperty("probes").GetInt32());
+        var presented = json.RootElement.GetProperty("served")[0].GetProperty("tls").GetProperty("clientCertificate");
+        Assert.Equal("CN=client.test", presented.GetProperty("subject").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Certificates.Client.RawData)), presented.GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task ThePROXYHeaderComesBeforeTheHandshake()
+    {
+        await using var server = await world.StartAsync("--proxy-protocol", "required", "--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await client.SendAsync(V1Header);
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated);
+        var answer = await TlsClient.ExchangeAsync(tls, "behind a proxy\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Contains(run.Stderr, l => l.Contains("from 203.0.113.7:51000 via proxy ", StringComparison.Ordinal) && l.Contains(" over TLSv1.", StringComparison.Ordinal));
+        using var json = await ReadReportAsync();
+        Assert.Equal("203.0.113.7:51000", json.RootElement.GetProperty("served")[0].GetProperty("proxy").GetProperty("originalClient").GetString());
+    }
+
+    [Theory]
+    [InlineData("invalid OneShot:TlsKey (--tls-key) 'k.pem': needs --tls-cert too", "--tls-key", "k.pem")]
+    [InlineData("invalid OneShot:TlsCertificate (--tls-cert) 'c.pem': needs --tls-key too", "--tls-cert", "c.pem")]
+    [InlineData("invalid OneShot:TlsCertificateOut (--tls-cert-out) 'out.pem': needs --tls", "--tls-cert-out", "out.pem")]
+    [InlineData("invalid OneShot:Alpn (--alpn) 'x': needs --tls", "--alpn", "x")]
+    [InlineData("invalid OneShot:Tls (--tls) 'maybe': expected true or false", "--tls=maybe")]
+    public async Task TlsSwitchesThatDoNotGoTogetherExitTwo(string expected, params string[] args)
+    {
+        await using var server = await world.StartAsync(args);
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {expected}", Assert.Single(run.Stderr));
+    }
+
+    [Theory]
+    [InlineData("missing certificate", "--tls-cert", "no such file")]
+    [InlineData("not pem", "--tls-cert", "the file holds no PEM certificate")]
+    [InlineData("key of another certificate", "--tls-key", "the private key does not match the certificate")]
+    [InlineData("key of another algorithm", "--tls-key", "the private key is not of the certificate's algorithm, or cannot be read")]
+    [InlineData("no server authentication", "--tls-cert", "the certificate is not for server authentication (its extended key usage lacks serverAuth)")]
+    [InlineData("cert-out and cert", "--tls-cert-out", "writes the generated certificate, and --tls-cert gives one")]
+    [InlineData("unwritable cert-out", "--tls-cert-out", "the directory does not exist")]
+    [InlineData("missing client ca", "--tls-client-ca", "no such file")]
+    public async Task UnusableTlsInputsExitTwoNamingTheSwitchAndTheReason(string @case, string @switch, string reason)
+    {
+        var missing = Path.Combine(_folder, "missing.pem");
+        var notPem = Path.Combine(_folder, "not.pem");
+        await File.WriteAllTextAsync(notPem, "hello\n", TestContext.Current.CancellationToken);
+        string[] args = @case switch
+        {
+            "missing certificate" => ["--tls-cert", missing, "--tls-key", Certificates.ServerEcPkcs8Key],
+            "not pem" => ["--tls-cert", notPem, "--tls-key", Certificates.ServerEcPkcs8Key],
+            "key of another certificate" => ["--tls-cert", Certificates.ServerEcPem, "--tls-key", Certificates.ExpiredKey],
+            "key of another algorithm" => ["--tls-cert", Certificates.ServerRsaPem, "--tls-key", Certificates.ServerEcPkcs8Key],
+            "no server authentication" => ["--tls-cert", Certificates.ClientOnlyPem, "--tls-key", Certificates.ClientOnlyKey],
+            "cert-out and cert" => ["--tls-cert", Certificates.ServerEcPem, "--tls-key", Certificates.ServerEcPkcs8Key, "--tls-cert-out", GeneratedPem],
+            "unwritable cert-out" => ["--tls", "--tls-cert-out", Path.Combine(_folder, "no-such-folder", "out.pem")],
+            _ => ["--tls", "--tls-client-ca", missing],
+        };
+        await using var server = await world.StartAsync(args);
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.Stderr, l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains($" ({@switch}) ", line, StringComparison.Ordinal);
+        Assert.EndsWith($": {reason}", line, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_folder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The answer a TLS client gets, or nothing when its handshake or exchange fails.</summary>
+    private static async Task<string> AttemptAsync(IClientUnderTest client, X509Certificate2? clientCertificate)
+    {
+        try
+        {
+            await using var tls = await TlsClient.ConnectAsync(client.AsStream(), Certificates.Ca, clientCertificate: clientCertificate);
+            return await TlsClient.ExchangeAsync(tls, "who am I\n");
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            return "";
+        }
+    }
+
+    private static string Name(SslProtocols protocol) => protocol == SslProtocols.Tls13 ? "TLSv1.3" : "TLSv1.2";
+
+    private async Task<JsonDocument> ReadReportAsync() =>
+        JsonDocument.Parse(await File.ReadAllBytesAsync(Report, TestContext.Current.CancellationToken));
+}
+
+public sealed class TlsProcessScenarios() : TlsScenarios(new ProcessWorld());
+
+public sealed class TlsInMemoryScenarios() : TlsScenarios(new InMemoryWorld());
