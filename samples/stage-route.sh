@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Proves a reverse-proxy route to KestrelOneShot in one command:
-#   samples/stage-route.sh haproxy     (or nginx)
-# It starts KestrelOneShot on 127.0.0.1:9999 (PROXY protocol required), the proxy with the sample
+#   samples/stage-route.sh haproxy     (or nginx, haproxy-tls, nginx-tls)
+# It starts KestrelOneShot on 127.0.0.1:9999 (PROXY protocol required; TLS with a generated
+# certificate for the -tls routes, which the proxy re-encrypts to), the proxy with the sample
 # configuration in this folder, sends one message through the proxy, and prints the answer, the
 # JSON report (who the proxy says the client was, how many health checks came first) and the exit code.
 set -euo pipefail
-proxy=${1:?usage: stage-route.sh haproxy|nginx}
+proxy=${1:?usage: stage-route.sh haproxy|nginx|haproxy-tls|nginx-tls}
+tls=()
+case "$proxy" in *-tls) tls=(--tls) ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
 report="$work/report.json"
@@ -21,7 +24,7 @@ wait_listening() {
 
 dotnet build "$here/../src/KestrelOneShot" -v quiet -nologo >/dev/null
 dotnet run --no-build --project "$here/../src/KestrelOneShot" -- \
-  --proxy-protocol required --report "$report" --wait-timeout 60s &
+  --proxy-protocol required "${tls[@]}" --report "$report" --wait-timeout 60s &
 app=$!
 pids+=("$app")
 wait_listening 9999
@@ -29,7 +32,9 @@ wait_listening 9999
 case "$proxy" in
   haproxy) haproxy -db -f "$here/haproxy.cfg" & front=8080 ;;
   nginx) nginx -p "$work" -c "$here/nginx-stream.conf" -e stderr & front=8081 ;;
-  *) echo "error: unknown proxy '$proxy' (haproxy or nginx)" >&2; exit 2 ;;
+  haproxy-tls) haproxy -db -f "$here/haproxy-tls.cfg" & front=8443 ;;
+  nginx-tls) nginx -p "$work" -c "$here/nginx-stream-tls.conf" -e stderr & front=8444 ;;
+  *) echo "error: unknown proxy '$proxy' (haproxy, nginx, haproxy-tls or nginx-tls)" >&2; exit 2 ;;
 esac
 pids+=("$!")
 wait_listening "$front"

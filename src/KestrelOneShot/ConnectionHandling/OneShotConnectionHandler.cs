@@ -57,6 +57,11 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.Probe })
+        {
+            return; // Judged a probe before it got here (a proxy's health check): it never gets the shot.
+        }
+
         var input = connection.Transport.Input;
         var first = await ReadFirstAsync(connection);
         if (first is not { } result)

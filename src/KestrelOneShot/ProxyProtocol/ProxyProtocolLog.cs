@@ -6,7 +6,7 @@ namespace KestrelOneShot.ProxyProtocol;
 
 internal static partial class ProxyProtocolLog
 {
-    [LoggerMessage(20, LogLevel.Debug, "Probe {ConnectionId} from {Remote}: PROXY v2 LOCAL (a proxy's health check); closed", EventName = "HealthCheck")]
+    [LoggerMessage(20, LogLevel.Debug, "Probe {ConnectionId} from {Remote}: PROXY v2 LOCAL (a proxy's health check)", EventName = "HealthCheck")]
     public static partial void HealthCheck(ILogger logger, string connectionId, EndPoint? remote);
 
     [LoggerMessage(21, LogLevel.Debug, "Probe {ConnectionId} from {Remote} {How}; closed", EventName = "Probe")]

@@ -11,8 +11,8 @@ namespace KestrelOneShot.ProxyProtocol;
 /// Kestrel connection middleware (<see cref="ListenOptionsProxyProtocolExtensions.UseProxyProtocol"/>):
 /// reads the PROXY protocol header with the pipe, however it is split, leaves every byte after it in
 /// the pipe, sets the parsed <see cref="ProxyHeader"/> as a connection feature and makes the original
-/// client the connection's remote endpoint. Health checks (v2 LOCAL, silence) are probes; bad headers
-/// are rejected with one warning. Neither reaches the rest of the pipeline.
+/// client the connection's remote endpoint. A v2 LOCAL header (a health check) goes on marked as a
+/// probe; silence is a probe and bad headers are rejected with one warning, and neither goes on.
 /// </summary>
 internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProtocolMode mode, TimeSpan headerTimeout, TimeProvider time, ILogger logger)
 {
@@ -36,13 +36,6 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             return;
         }
 
-        if (header is { Command: ProxyCommand.Local })
-        {
-            connection.SetVerdict(ConnectionVerdict.Probe);
-            ProxyProtocolLog.HealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
-            return;
-        }
-
         if (header is not null)
         {
             connection.Features.Set(header with { Hop = connection.RemoteEndPoint });
@@ -50,6 +43,15 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             {
                 connection.RemoteEndPoint = header.Source;
             }
+        }
+
+        if (header is { Command: ProxyCommand.Local })
+        {
+            // The proxy's own health check. The specification has the receiver accept the
+            // connection as it is: it goes on through the pipeline (a check-ssl check makes its TLS
+            // handshake next), and whatever reads messages must treat it as the probe it is.
+            connection.SetVerdict(ConnectionVerdict.Probe);
+            ProxyProtocolLog.HealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
         }
 
         await next(connection);

@@ -26,8 +26,11 @@ internal sealed class RealProxy : IAsyncDisposable
 
     public IPEndPoint Frontend { get; }
 
-    /// <summary>HAProxy in TCP mode; <paramref name="serverOptions"/> go on its one server line.</summary>
-    public static Task<RealProxy> StartHaproxyAsync(IPEndPoint backend, string serverOptions) =>
+    /// <summary>
+    /// HAProxy in TCP mode; <paramref name="serverOptions"/> go on its one server line and
+    /// <paramref name="bindOptions"/> on its frontend's bind line (<c>ssl crt …</c> to terminate TLS).
+    /// </summary>
+    public static Task<RealProxy> StartHaproxyAsync(IPEndPoint backend, string serverOptions, string bindOptions = "") =>
         StartAsync("haproxy", "haproxy.cfg", frontend => $"""
             global
               log stderr format raw local0 info
@@ -38,15 +41,15 @@ internal sealed class RealProxy : IAsyncDisposable
               timeout client 10s
               timeout server 10s
             frontend fe
-              bind {frontend}
+              bind {frontend} {bindOptions}
               default_backend be
             backend be
               server app {backend} {serverOptions}
             """,
             config => ["-db", "-f", config]);
 
-    /// <summary>nginx's stream module, forwarding to <paramref name="backend"/>.</summary>
-    public static Task<RealProxy> StartNginxAsync(IPEndPoint backend, bool proxyProtocol) =>
+    /// <summary>nginx's stream module, forwarding to <paramref name="backend"/>; <paramref name="directives"/> go in its server block.</summary>
+    public static Task<RealProxy> StartNginxAsync(IPEndPoint backend, bool proxyProtocol, string directives = "") =>
         StartAsync("nginx", "nginx.conf", frontend => $$"""
             daemon off;
             master_process off;
@@ -59,6 +62,7 @@ internal sealed class RealProxy : IAsyncDisposable
                 listen {{frontend}};
                 proxy_pass {{backend}};
                 proxy_protocol {{(proxyProtocol ? "on" : "off")}};
+                {{directives}}
               }
             }
             """,

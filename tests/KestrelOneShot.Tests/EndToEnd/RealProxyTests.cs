@@ -77,6 +77,8 @@ public sealed class RealProxyTests
     [Theory]
     [InlineData("haproxy", "haproxy", "-c -f {0}/samples/haproxy.cfg")]
     [InlineData("nginx", "nginx libnginx-mod-stream", "-t -p {1} -c {0}/samples/nginx-stream.conf -e stderr")]
+    [InlineData("haproxy", "haproxy", "-c -f {0}/samples/haproxy-tls.cfg")]
+    [InlineData("nginx", "nginx libnginx-mod-stream", "-t -p {1} -c {0}/samples/nginx-stream-tls.conf -e stderr")]
     public async Task TheSampleConfigurationsAreValid(string program, string packages, string arguments)
     {
         var executable = RealProxy.Require(program, packages);

@@ -227,6 +227,32 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
         Assert.Equal("203.0.113.7:51000", json.RootElement.GetProperty("served")[0].GetProperty("proxy").GetProperty("originalClient").GetString());
     }
 
+    [Fact]
+    public async Task AProxysLocalHealthCheckGetsItsHandshakeButNeverTheShot()
+    {
+        await using var server = await world.StartAsync("--proxy-protocol", "required", "--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
+        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+
+        // HAProxy's check-ssl with check-send-proxy: a v2 LOCAL header, a handshake, and data would not help it either.
+        await using (var check = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await check.SendAsync(new byte[] { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00 });
+            await using var tls = await TlsClient.ConnectAsync(check.AsStream(), generated);
+            Assert.Equal("", await TlsClient.ExchangeAsync(tls, "I am only a check\n"));
+        }
+
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await client.SendAsync(V1Header);
+        await using var real = await TlsClient.ConnectAsync(client.AsStream(), generated);
+        var answer = await TlsClient.ExchangeAsync(real, "real\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal("The message was: real\n", run.Stdout);
+        using var json = await ReadReportAsync();
+        Assert.Equal(1, json.RootElement.GetProperty("probes").GetInt32());
+    }
+
     [Theory]
     [InlineData("invalid OneShot:TlsKey (--tls-key) 'k.pem': needs --tls-cert too", "--tls-key", "k.pem")]
     [InlineData("invalid OneShot:TlsCertificate (--tls-cert) 'c.pem': needs --tls-key too", "--tls-cert", "c.pem")]
