@@ -1,18 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace KestrelOneShot.Bench;
 
 /// <summary>
 /// Start-up and shut-down of whole processes, interleaved run by run: start → accepts (a client
-/// polls connect() every 0.5 ms), the exchange's round trip, start → exit after one exchange, and
+/// polls connect() every 0.2 ms, asleep in between), the exchange's round trip, start → exit after one exchange, and
 /// peak RSS (VmHWM, sampled from /proc while the process lives). Medians with p10–p90 spread, and
 /// each figure as a ratio to the C++ reference of the same run.
 /// </summary>
-internal static class StartupBenchmark
+internal static partial class StartupBenchmark
 {
     private static readonly byte[] Message = "Who is there?\n"u8.ToArray();
     private static readonly TimeSpan RunBound = TimeSpan.FromSeconds(15);
@@ -36,12 +38,13 @@ internal static class StartupBenchmark
             servers.Add(new Server("KestrelOneShot, Native AOT", aot, port => ["--port", port]));
         }
 
-        // Other builds of the binary (a commit before a change, a variant), measured in the same run:
-        // "label=path;label=path".
+        // Other builds of the binary (a commit before a change) or other switches, measured in the
+        // same run: "label=path [switch ...];label=path ...". A server given --tls is talked to over TLS.
         foreach (var other in (args["aot-also"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
-            var (label, path) = (other[..other.IndexOf('=', StringComparison.Ordinal)], other[(other.IndexOf('=', StringComparison.Ordinal) + 1)..]);
-            servers.Add(new Server($"KestrelOneShot, Native AOT, {label}", path, port => ["--port", port]));
+            var label = other[..other.IndexOf('=', StringComparison.Ordinal)];
+            var words = other[(label.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            servers.Add(new Server($"KestrelOneShot, Native AOT, {label}", words[0], port => ["--port", port, .. words[1..]], Tls: words.Contains("--tls")));
         }
 
         if (args["fdd"] is { } fdd)
@@ -101,8 +104,7 @@ internal static class StartupBenchmark
             using var client = Connect(port, clock, process);
             var accepts = clock.Elapsed;
             var sent = clock.Elapsed;
-            client.Send(Message);
-            var answer = ReadToEnd(client);
+            var answer = server.Tls ? ExchangeOverTls(client) : Exchange(client);
             var roundTrip = clock.Elapsed - sent;
             var peak = PeakRssKiB(process.Id);
             client.Close();
@@ -150,12 +152,31 @@ internal static class StartupBenchmark
                 throw new TimeoutException($"nothing accepted on {endpoint}");
             }
 
-            var until = clock.Elapsed + TimeSpan.FromMilliseconds(0.5);
-            while (clock.Elapsed < until)
-            {
-                Thread.SpinWait(50);
-            }
+            // Asleep between attempts, so the client leaves both cores to the server it measures.
+            _ = Usleep(200);
         }
+    }
+
+    private static string Exchange(Socket socket)
+    {
+        socket.Send(Message);
+        return ReadToEnd(socket);
+    }
+
+    /// <summary>The exchange over TLS, the handshake included; the server's certificate is the one it generated (<c>--tls</c>).</summary>
+    private static string ExchangeOverTls(Socket socket)
+    {
+        using var tls = new SslStream(new NetworkStream(socket), leaveInnerStreamOpen: true, (_, certificate, _, _) => certificate?.Subject == "CN=localhost");
+        tls.AuthenticateAsClient("localhost");
+        tls.Write(Message);
+        var buffer = new byte[256];
+        var received = 0;
+        while (received < 20 && tls.Read(buffer, received, buffer.Length - received) is var read and > 0)
+        {
+            received += read;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, received);
     }
 
     private static string ReadToEnd(Socket socket)
@@ -229,7 +250,10 @@ internal static class StartupBenchmark
     private static double Percentile(double[] sorted, int percent) =>
         sorted[(int)Math.Round((sorted.Length - 1) * percent / 100.0)];
 
-    private sealed record Server(string Name, string File, Func<string, string[]> Arguments, string? Stdin = null);
+    [LibraryImport("libc", EntryPoint = "usleep")]
+    private static partial int Usleep(uint microseconds);
+
+    private sealed record Server(string Name, string File, Func<string, string[]> Arguments, string? Stdin = null, bool Tls = false);
 
     private sealed record Sample(double AcceptsMs, double ExitMs, double RoundTripMs, double PeakRssMiB);
 }

@@ -8,6 +8,7 @@ using KestrelOneShot.Tls;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,6 @@ namespace KestrelOneShot.Hosting;
 internal sealed class KestrelListenSetup(
     IOptions<OneShotOptions> options,
     OneShotRun run,
-    TlsEndpointSetup tls,
     IServiceProvider services,
     ILogger<KestrelListenSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
@@ -63,7 +63,7 @@ internal sealed class KestrelListenSetup(
         var settings = options.Value;
         listen.UseProbeCounting(run)
             .UseProxyProtocol(new ProxyProtocolOptions { Mode = settings.ProxyProtocol, HeaderTimeout = settings.ReadTimeout })
-            .UseTlsWhen(settings.UsesTls, () => tls.Options)
+            .UseTlsWhen(settings.UsesTls, () => services.GetRequiredService<TlsEndpointSetup>().Options)
             .UseConnectionHandler<OneShotConnectionHandler>();
     }
 }
