@@ -59,7 +59,9 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
     {
         if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.Probe })
         {
-            return; // Judged a probe before it got here (a proxy's health check): it never gets the shot.
+            // Judged a probe before it got here (a proxy's health check): it never gets the shot.
+            await HoldProbeAsync(connection);
+            return;
         }
 
         var input = connection.Transport.Input;
@@ -188,6 +190,33 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The client went away first: there is nobody left to tell.
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what a probe sends until it closes (or ReadTimeout, or the server stops):
+    /// closing first could cut short a handshake it is still finishing (a TLS health check's
+    /// Finished message, unread, would turn the close into a reset).
+    /// </summary>
+    private async Task HoldProbeAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        using var deadline = new ReadDeadline(connection, _readTimeout, _time);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(deadline.Token);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            // Timed out, reset, or the server is stopping: the probe is over either way.
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class RealProxy : IAsyncDisposable
 
     public IPEndPoint Frontend { get; }
 
+    /// <summary>What the proxy has logged so far, for a failing assertion to say.</summary>
+    public string Output => string.Join('\n', _output);
+
     /// <summary>
     /// HAProxy in TCP mode; <paramref name="serverOptions"/> go on its one server line and
     /// <paramref name="bindOptions"/> on its frontend's bind line (<c>ssl crt …</c> to terminate TLS).

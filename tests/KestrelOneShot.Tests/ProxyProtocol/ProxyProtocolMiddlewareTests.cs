@@ -54,16 +54,35 @@ public sealed class ProxyProtocolMiddlewareTests
     }
 
     [Fact]
-    public async Task AV2LocalHealthCheckIsAProbe()
+    public async Task AV2LocalHealthCheckIsAProbeEvenWhenItSendsData()
     {
         var harness = new HandlerHarness(o => o.ProxyProtocol = ProxyProtocolMode.Required);
         var check = new TestConnection();
 
-        await check.SendAsync([.. V2Signature, 0x20, 0x00, 0x00, 0x00]);
-        await harness.Serve(check).Within();
+        // The connection is held until the check closes it, and what it sends is dropped.
+        await check.SendAsync([.. V2Signature, 0x20, 0x00, 0x00, 0x00, .. "are you there?\n"u8]);
+        var serving = harness.Serve(check);
+        Assert.False(serving.IsCompleted);
+        await check.Client.Transport.Output.CompleteAsync();
+        await serving.Within();
 
         Assert.Empty(check.Answer());
+        Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
+        Assert.Equal(1, harness.Run.Probes);
+    }
+
+    [Fact]
+    public async Task AV2LocalHealthCheckThatStaysSilentIsClosedAtReadTimeout()
+    {
+        var harness = new HandlerHarness(o => (o.ProxyProtocol, o.ReadTimeout) = (ProxyProtocolMode.Required, TimeSpan.FromSeconds(5)));
+        var check = new TestConnection();
+
+        await check.SendAsync([.. V2Signature, 0x20, 0x00, 0x00, 0x00]);
+        var serving = harness.Serve(check);
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        await serving.Within();
+
         Assert.Equal(1, harness.Run.Probes);
     }
 

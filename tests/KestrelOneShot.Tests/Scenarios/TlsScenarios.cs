@@ -233,12 +233,12 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
         await using var server = await world.StartAsync("--proxy-protocol", "required", "--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
         var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
 
-        // HAProxy's check-ssl with check-send-proxy: a v2 LOCAL header, a handshake, and data would not help it either.
+        // HAProxy's check-ssl with check-send-proxy: a v2 LOCAL header, a handshake, then close.
         await using (var check = await server.ConnectAsync(server.EndPoints[0]))
         {
             await check.SendAsync(new byte[] { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00 });
             await using var tls = await TlsClient.ConnectAsync(check.AsStream(), generated);
-            Assert.Equal("", await TlsClient.ExchangeAsync(tls, "I am only a check\n"));
+            await tls.ShutdownAsync();
         }
 
         await using var client = await server.ConnectAsync(server.EndPoints[0]);
