@@ -66,13 +66,17 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
     }
 
     /// <summary>Connects a client to the first endpoint (or <paramref name="endpoint"/>).</summary>
-    public async Task<InMemoryConnection> ConnectAsync(EndPoint? endpoint = null, CancellationToken cancellationToken = default)
+    public Task<InMemoryConnection> ConnectAsync(EndPoint? endpoint = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(endpoint, Transport.ToServer, Transport.ToClient, cancellationToken);
+
+    /// <summary>Connects a client whose bytes travel under <paramref name="toServer"/> and <paramref name="toClient"/>.</summary>
+    public async Task<InMemoryConnection> ConnectAsync(EndPoint? endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken = default)
     {
         var endpoints = EndPoints;
         var target = endpoint ?? (endpoints.Count > 0
             ? endpoints[0]
             : throw new InvalidOperationException("The server is not listening (see Completion for how the run ended)."));
-        return await Transport.ConnectInMemoryAsync(target, cancellationToken);
+        return await Transport.ConnectInMemoryAsync(target, toServer, toClient, cancellationToken);
     }
 
     /// <summary>Stops a run that has not ended yet (as a signal would) and waits for it.</summary>

@@ -31,9 +31,9 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
     private Exception? _failure;
     private int _disposed;
 
-    private InMemoryConnection(PipeReader input, PipeWriter output, EndPoint local, EndPoint remote)
+    private InMemoryConnection(PipeReader input, PipeWriter output, EndPoint local, EndPoint remote, NetworkConditions? incoming)
     {
-        _input = new ResettableReader(this, input);
+        _input = new ResettableReader(this, input, incoming);
         _output = new ResettableWriter(this, output);
         _transport = new DuplexPipe(_input, _output);
         ConnectionId = $"inmemory-{Interlocked.Increment(ref s_nextId)}";
@@ -67,13 +67,18 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
     /// <summary>A <see cref="Stream"/> over this end's pipes, for code that wants one.</summary>
     public Stream AsStream() => new DuplexPipeStream(Transport);
 
-    /// <summary>Creates both ends: what one writes, the other reads.</summary>
-    public static (InMemoryConnection Server, InMemoryConnection Client) CreatePair(EndPoint serverEndPoint, EndPoint clientEndPoint, PipeOptions? options = null)
+    /// <summary>Creates both ends: what one writes, the other reads, each direction under its own conditions.</summary>
+    public static (InMemoryConnection Server, InMemoryConnection Client) CreatePair(
+        EndPoint serverEndPoint,
+        EndPoint clientEndPoint,
+        PipeOptions? options = null,
+        NetworkConditions? toServer = null,
+        NetworkConditions? toClient = null)
     {
-        var toServer = new Pipe(options ?? PipeOptions.Default);
-        var toClient = new Pipe(options ?? PipeOptions.Default);
-        var server = new InMemoryConnection(toServer.Reader, toClient.Writer, serverEndPoint, clientEndPoint);
-        var client = new InMemoryConnection(toClient.Reader, toServer.Writer, clientEndPoint, serverEndPoint);
+        var serverward = new Pipe(options ?? PipeOptions.Default);
+        var clientward = new Pipe(options ?? PipeOptions.Default);
+        var server = new InMemoryConnection(serverward.Reader, clientward.Writer, serverEndPoint, clientEndPoint, toServer);
+        var client = new InMemoryConnection(clientward.Reader, serverward.Writer, clientEndPoint, serverEndPoint, toClient);
         server._peer = client;
         client._peer = server;
         return (server, client);
@@ -99,6 +104,13 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         }
 
         await base.DisposeAsync();
+    }
+
+    /// <summary>A reset that neither end asked for: both ends' I/O fails with <see cref="ConnectionResetException"/>.</summary>
+    private void ResetByTheNetwork(string reason)
+    {
+        Fail(new ConnectionResetException(reason));
+        _peer?.Fail(new ConnectionResetException(reason));
     }
 
     private bool Fail(Exception failure)
@@ -139,13 +151,76 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         public PipeWriter Output { get; } = output;
     }
 
-    /// <summary>The pipe's reader, failing once the connection was reset or aborted.</summary>
-    private sealed class ResettableReader(InMemoryConnection connection, PipeReader inner) : PipeReader
+    /// <summary>
+    /// The pipe's reader, failing once the connection was reset or aborted, and showing the bytes
+    /// as the <see cref="NetworkConditions"/> of its direction say.
+    /// </summary>
+    private sealed class ResettableReader(InMemoryConnection connection, PipeReader inner, NetworkConditions? conditions) : PipeReader
     {
+        private ReadOnlySequence<byte> _shown;
+        private long _visible;
+        private long _delivered;
+        private bool _revealed;
+        private bool _examinedAll;
+
         public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
             connection.ThrowIfFailed();
-            var result = await inner.ReadAsync(cancellationToken);
+            if (conditions is null)
+            {
+                return Checked(await inner.ReadAsync(cancellationToken));
+            }
+
+            ResetIfDue();
+            if (_revealed && conditions.SegmentDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(conditions.SegmentDelay, conditions.TimeProvider, cancellationToken);
+            }
+
+            return Show(Checked(await inner.ReadAsync(cancellationToken)));
+        }
+
+        public override bool TryRead(out ReadResult result)
+        {
+            connection.ThrowIfFailed();
+            if (conditions is null)
+            {
+                return inner.TryRead(out result);
+            }
+
+            ResetIfDue();
+            // A further segment after a delay has not arrived yet.
+            if ((_revealed && conditions.SegmentDelay > TimeSpan.Zero) || !inner.TryRead(out result))
+            {
+                result = default;
+                return false;
+            }
+
+            result = Show(result);
+            return true;
+        }
+
+        public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+        {
+            if (conditions is not null)
+            {
+                _examinedAll = _shown.Slice(examined).IsEmpty;
+                var taken = _shown.Slice(0, consumed).Length;
+                _visible -= taken;
+                _delivered += taken;
+            }
+
+            inner.AdvanceTo(consumed, examined);
+        }
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        private ReadResult Checked(ReadResult result)
+        {
             if (result.IsCanceled)
             {
                 connection.ThrowIfFailed();
@@ -154,19 +229,36 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
             return result;
         }
 
-        public override bool TryRead(out ReadResult result)
+        /// <summary>The next segment: what was shown and not taken, and at most one segment more.</summary>
+        private ReadResult Show(ReadResult result)
         {
-            connection.ThrowIfFailed();
-            return inner.TryRead(out result);
+            var buffer = result.Buffer;
+            var limit = buffer.Length;
+            if (conditions!.MaxSegmentSize is { } segment)
+            {
+                limit = Math.Min(limit, _visible + segment);
+            }
+
+            if (conditions.ResetAfterBytes is { } reset)
+            {
+                limit = Math.Min(limit, Math.Max(0, reset - _delivered));
+            }
+
+            _visible = limit;
+            _revealed = true;
+            _shown = buffer.Slice(0, limit);
+            return new ReadResult(_shown, result.IsCanceled, result.IsCompleted && limit == buffer.Length);
         }
 
-        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
-
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
-
-        public override void CancelPendingRead() => inner.CancelPendingRead();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        /// <summary>Once every byte before the reset has been shown and looked at, the sender resets the connection.</summary>
+        private void ResetIfDue()
+        {
+            if (conditions!.ResetAfterBytes is { } reset && _delivered + _visible >= reset && (_examinedAll || reset == 0))
+            {
+                connection.ResetByTheNetwork($"The connection was reset after {reset} bytes (network conditions).");
+                connection.ThrowIfFailed();
+            }
+        }
     }
 
     /// <summary>The pipe's writer, failing once the connection was reset or aborted.</summary>

@@ -17,9 +17,9 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
 
     public EndPoint EndPoint { get; } = endPoint;
 
-    public ValueTask<InMemoryConnection> ConnectAsync(CancellationToken cancellationToken)
+    public ValueTask<InMemoryConnection> ConnectAsync(NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
     {
-        var (server, client) = InMemoryConnection.CreatePair(EndPoint, ClientEndPoint());
+        var (server, client) = InMemoryConnection.CreatePair(EndPoint, ClientEndPoint(), toServer: toServer, toClient: toClient);
         var pending = new PendingConnect(server, client, cancellationToken);
         if (!_backlog.Writer.TryWrite(pending))
         {

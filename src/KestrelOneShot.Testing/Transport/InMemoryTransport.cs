@@ -16,6 +16,12 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     private readonly ConcurrentDictionary<EndPoint, InMemoryConnectionListener> _listeners = new();
     private int _nextPort = 32768;
 
+    /// <summary>How the bytes clients send reach the server, for every connection that does not say otherwise.</summary>
+    public NetworkConditions? ToServer { get; set; }
+
+    /// <summary>How the bytes the server sends reach clients, for every connection that does not say otherwise.</summary>
+    public NetworkConditions? ToClient { get; set; }
+
     /// <summary>The endpoints bound right now, in the order they were bound.</summary>
     public IReadOnlyList<EndPoint> BoundEndPoints =>
         [.. _listeners.Values.OrderBy(l => l.EndPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ? 1 : 0).Select(l => l.EndPoint)];
@@ -42,7 +48,11 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
 
     /// <inheritdoc cref="ConnectAsync"/>
     public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        ConnectInMemoryAsync(endpoint, ToServer, ToClient, cancellationToken);
+
+    /// <summary>Connects with conditions of its own for each direction (null: as written).</summary>
+    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken = default) =>
         _listeners.TryGetValue(endpoint, out var listener)
-            ? listener.ConnectAsync(cancellationToken)
+            ? listener.ConnectAsync(toServer, toClient, cancellationToken)
             : ValueTask.FromException<InMemoryConnection>(new SocketException((int)SocketError.ConnectionRefused));
 }
