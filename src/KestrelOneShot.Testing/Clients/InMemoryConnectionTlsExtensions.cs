@@ -6,6 +6,7 @@ using KestrelOneShot.Testing.Transport;
 
 namespace KestrelOneShot.Testing.Clients;
 
+/// <summary>TLS over the client's end of an in-memory connection.</summary>
 public static class InMemoryConnectionTlsExtensions
 {
     /// <inheritdoc cref="TlsClientHandshake.ConnectAsync"/>

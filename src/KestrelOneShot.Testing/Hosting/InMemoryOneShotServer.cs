@@ -37,7 +37,7 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
         Completion = Task.Run(() => RunAsync(args, setup));
     }
 
-    /// <summary>Where the server listens; connect through it or with <see cref="ConnectAsync"/>.</summary>
+    /// <summary>Where the server listens; connect through it or with <see cref="ConnectAsync(EndPoint?, CancellationToken)"/>.</summary>
     public InMemoryTransport Transport { get; } = new();
 
     /// <summary>The endpoints of the ready line (127.0.0.1:9999 and [::1]:9999 by default).</summary>

@@ -46,18 +46,23 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         Features.Set<IConnectionEndPointFeature>(this);
     }
 
+    /// <inheritdoc/>
     public override string ConnectionId { get; set; }
 
+    /// <inheritdoc/>
     public override IFeatureCollection Features { get; } = new FeatureCollection();
 
+    /// <inheritdoc/>
     public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
 
+    /// <summary>This end's pipes: read what the peer sent, write what the peer will read.</summary>
     public override IDuplexPipe Transport
     {
         get => _transport;
         set => _transport = value;
     }
 
+    /// <summary>Cancelled once this end is closed, reset or aborted.</summary>
     public override CancellationToken ConnectionClosed
     {
         get => _closed.Token;

@@ -26,6 +26,7 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     public IReadOnlyList<EndPoint> BoundEndPoints =>
         [.. _listeners.Values.OrderBy(l => l.EndPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ? 1 : 0).Select(l => l.EndPoint)];
 
+    /// <summary>Binds <paramref name="endpoint"/> in this transport (port 0: a port of its own choosing); Kestrel calls it.</summary>
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         if (endpoint is IPEndPoint { Port: 0 } dynamic)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KestrelOneShot.Testing.Transport;
 
+/// <summary>Puts Kestrel on an <see cref="InMemoryTransport"/>.</summary>
 public static class InMemoryTransportServiceCollectionExtensions
 {
     /// <summary>
