@@ -10,7 +10,7 @@ namespace KestrelOneShot.Testing.Transport;
 /// A bound in-memory endpoint. A client's connect completes when Kestrel accepts it; connects still
 /// waiting when the listener is unbound or disposed fail with "connection refused".
 /// </summary>
-internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound) : IConnectionListener
+internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound, Func<Task> accepting) : IConnectionListener
 {
     private readonly Channel<PendingConnect> _backlog = Channel.CreateUnbounded<PendingConnect>();
     private int _clientPorts = 49152;
@@ -35,6 +35,8 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
         {
             while (await _backlog.Reader.WaitToReadAsync(cancellationToken))
             {
+                // While the transport holds connects, they wait here, unaccepted (or are refused on unbind).
+                await Task.WhenAny(accepting(), _backlog.Reader.Completion).WaitAsync(cancellationToken);
                 while (_backlog.Reader.TryRead(out var pending))
                 {
                     // A connect the client gave up on is dropped, as a half-open handshake would be.

@@ -15,12 +15,34 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
 {
     private readonly ConcurrentDictionary<EndPoint, InMemoryConnectionListener> _listeners = new();
     private int _nextPort = 32768;
+    private TaskCompletionSource _accepting = CompletedGate();
 
     /// <summary>How the bytes clients send reach the server, for every connection that does not say otherwise.</summary>
     public NetworkConditions? ToServer { get; set; }
 
     /// <summary>How the bytes the server sends reach clients, for every connection that does not say otherwise.</summary>
     public NetworkConditions? ToClient { get; set; }
+
+    /// <summary>
+    /// False holds every connect unaccepted, as a server whose accept queue is not being served: the
+    /// connect neither completes nor fails until this is true again, the connect is cancelled, or
+    /// the endpoint is unbound (then it is refused).
+    /// </summary>
+    public bool AcceptsConnections
+    {
+        get => _accepting.Task.IsCompleted;
+        set
+        {
+            if (value)
+            {
+                _accepting.TrySetResult();
+            }
+            else if (_accepting.Task.IsCompleted)
+            {
+                _accepting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
 
     /// <summary>The endpoints bound right now, in the order they were bound.</summary>
     public IReadOnlyList<EndPoint> BoundEndPoints =>
@@ -34,7 +56,7 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
             endpoint = new IPEndPoint(dynamic.Address, Interlocked.Increment(ref _nextPort));
         }
 
-        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)));
+        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)), () => _accepting.Task);
         if (!_listeners.TryAdd(endpoint, listener))
         {
             throw new AddressInUseException($"{endpoint} is already bound in this in-memory transport.");
@@ -56,4 +78,11 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
         _listeners.TryGetValue(endpoint, out var listener)
             ? listener.ConnectAsync(toServer, toClient, cancellationToken)
             : ValueTask.FromException<InMemoryConnection>(new SocketException((int)SocketError.ConnectionRefused));
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        return gate;
+    }
 }

@@ -145,6 +145,36 @@ public sealed class NetworkConditionsTests
         }
     }
 
+    [Fact]
+    public async Task AConnectThatIsNeverAcceptedNeitherCompletesNorTakesTheShotAndIsRefusedAtTheEnd()
+    {
+        await using var server = await InMemoryOneShotServer.StartAsync(["--wait-timeout", "300ms"], Cancellation).Within();
+        server.Transport.AcceptsConnections = false;
+
+        var connect = server.ConnectAsync(cancellationToken: Cancellation);
+        var run = await server.Completion.Within();
+
+        Assert.Equal(4, run.ExitCode);
+        var refused = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => connect.Within());
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task AHeldConnectIsAcceptedOnceTheTransportAcceptsAgain()
+    {
+        await using var server = await InMemoryOneShotServer.StartAsync([], Cancellation).Within();
+        server.Transport.AcceptsConnections = false;
+
+        var connect = server.ConnectAsync(cancellationToken: Cancellation);
+        Assert.False(connect.IsCompleted);
+        server.Transport.AcceptsConnections = true;
+        await using var client = await connect.Within();
+        await client.Transport.Output.WriteAsync("late but served\n"u8.ToArray(), Cancellation);
+
+        Assert.Equal("Good talking to you\n", await ReadToEndAsync(client));
+        Assert.Equal("late but served", (await server.Completion.Within()).Message);
+    }
+
     /// <summary>Everything the server sends until it closes; a reset ends it too (with what came before).</summary>
     private static async Task<string> ReadToEndAsync(InMemoryConnection connection)
     {
