@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--also "LABEL=AOT-BINARY;…"]
-# Builds the C++ reference (g++ -O2), publishes KestrelOneShot as Native AOT and framework-dependent,
+# Builds the C++ reference (g++ -O2), publishes Kestrel alone (bench/reference/BareKestrel) and
+# KestrelOneShot as Native AOT, and KestrelOneShot framework-dependent,
 # installs netcat-openbsd when it can, then prints:
 #   1. the process table (start → accepts, start → exit after one exchange, round trip, peak RSS),
 #      all servers interleaved run by run, with ratios to the C++ reference;
@@ -27,6 +28,7 @@ command -v nc >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/nul
   && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netcat-openbsd >/dev/null 2>&1; } || true
 g++ -O2 -o "$out/oneshot-reference" "$root/bench/reference/oneshot.cpp"
 dotnet publish "$root/src/KestrelOneShot" -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet
+dotnet publish "$root/bench/reference/BareKestrel" -c Release -r linux-x64 -o "$out/bare" -nologo -v quiet
 dotnet publish "$root/src/KestrelOneShot" -c Release -p:PublishAot=false -o "$out/fdd" -nologo -v quiet
 dotnet build "$root/bench/KestrelOneShot.Bench" -c Release -nologo -v quiet
 bench=("dotnet" "$root/bench/KestrelOneShot.Bench/bin/Release/net10.0/KestrelOneShot.Bench.dll")
@@ -36,7 +38,7 @@ echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-rele
 echo
 echo "## Start-up and shut-down"
 nc_flag=(); command -v nc >/dev/null && nc_flag=(--nc)
-"${bench[@]}" startup --runs "$runs" --reference "$out/oneshot-reference" "${nc_flag[@]}" \
+"${bench[@]}" startup --runs "$runs" --reference "$out/oneshot-reference" "${nc_flag[@]}" --bare "$out/bare/BareKestrel" \
   --aot "$out/aot/KestrelOneShot" "${also[@]}" --fdd "$out/fdd/KestrelOneShot.dll"
 if [ "$flood" = 1 ]; then
   echo

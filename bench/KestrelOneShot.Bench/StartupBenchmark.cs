@@ -33,6 +33,11 @@ internal static partial class StartupBenchmark
             servers.Add(new Server("nc -l -N (netcat-openbsd)", "nc", port => ["-l", "-N", "127.0.0.1", port], "Good talking to you\n"));
         }
 
+        if (args["bare"] is { } bare)
+        {
+            servers.Add(new Server(BareName, bare, port => ["--port", port]));
+        }
+
         if (args["aot"] is { } aot)
         {
             servers.Add(new Server("KestrelOneShot, Native AOT", aot, port => ["--port", port]));
@@ -59,6 +64,8 @@ internal static partial class StartupBenchmark
         }
 
         var results = servers.ToDictionary(s => s, _ => new List<Sample>());
+        var wall = Stopwatch.StartNew();
+        var harnessCpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (var run = 0; run < runs; run++)
         {
             // Rotate the order so no server always runs right after another.
@@ -68,7 +75,11 @@ internal static partial class StartupBenchmark
             }
         }
 
+        harnessCpu = Process.GetCurrentProcess().TotalProcessorTime - harnessCpu;
         Print(servers, results, runs);
+        // The client must not compete with the servers for the cores: say what it used.
+        Console.WriteLine();
+        Console.WriteLine($"Harness CPU: {harnessCpu.TotalMilliseconds:0} ms over {wall.Elapsed.TotalSeconds:0.0} s of runs ({harnessCpu / wall.Elapsed:P1} of one core), connect() polled every 0.2 ms asleep in between.");
         return 0;
     }
 
@@ -221,7 +232,8 @@ internal static partial class StartupBenchmark
     private static void Print(List<Server> servers, Dictionary<Server, List<Sample>> results, int runs)
     {
         var reference = servers.FirstOrDefault(s => s.Name.StartsWith("C++", StringComparison.Ordinal));
-        Console.WriteLine($"{runs} interleaved runs per server; median (p10–p90); × = ratio to the C++ reference's median");
+        var bare = servers.FirstOrDefault(s => s.Name == BareName);
+        Console.WriteLine($"{runs} interleaved runs per server; median (p10–p90); ratios to the medians of the C++ reference (C++) and of Kestrel alone (bare)");
         Console.WriteLine();
         Console.WriteLine("| server | start → accepts | start → exit after one exchange | exchange round trip | peak RSS |");
         Console.WriteLine("|---|---|---|---|---|");
@@ -237,10 +249,11 @@ internal static partial class StartupBenchmark
                 }
 
                 var median = Percentile(values, 50);
-                var ratio = reference is not null && reference != server
-                    ? $" ({median / Percentile([.. results[reference].Select(figure).Where(v => v > 0).Order()], 50):0.0}×)"
+                string Ratio(Server? to, string name) => to is not null && to != server && results[to].Select(figure).Where(v => v > 0).Order().ToArray() is { Length: > 0 } others
+                    ? $" {median / Percentile(others, 50):0.0}× {name}"
                     : "";
-                return $"{median:0.0} {unit} ({Percentile(values, 10):0.0}–{Percentile(values, 90):0.0}){ratio}";
+                var ratios = (Ratio(reference, "C++") + Ratio(bare, "bare")).Trim();
+                return $"{median:0.0} {unit} ({Percentile(values, 10):0.0}–{Percentile(values, 90):0.0}){(ratios.Length > 0 ? $" ({ratios})" : "")}";
             }
 
             Console.WriteLine($"| {server.Name} | {Cell(s => s.AcceptsMs, "ms")} | {Cell(s => s.ExitMs, "ms")} | {Cell(s => s.RoundTripMs, "ms")} | {Cell(s => s.PeakRssMiB, "MiB")} |");
@@ -249,6 +262,8 @@ internal static partial class StartupBenchmark
 
     private static double Percentile(double[] sorted, int percent) =>
         sorted[(int)Math.Round((sorted.Length - 1) * percent / 100.0)];
+
+    private const string BareName = "Kestrel alone (bench/reference/BareKestrel, Native AOT)";
 
     [LibraryImport("libc", EntryPoint = "usleep")]
     private static partial int Usleep(uint microseconds);
