@@ -20,7 +20,7 @@ public sealed class LifecycleTests
 
         var port = endpoints[0].Port;
         // The server closed first, so its end of the connection is the one in TIME_WAIT (the tutorial's errno 98).
-        Assert.True(HasTimeWait(port), $"expected a TIME_WAIT socket on port {port}");
+        Assert.True(SocketTable.Has(port, SocketTable.TimeWait), $"expected a TIME_WAIT socket on port {port}");
 
         await using var second = ServerProcess.Start(["--port", port.ToString(CultureInfo.InvariantCulture)]);
         var again = await second.ReadyAsync();
@@ -134,17 +134,4 @@ public sealed class LifecycleTests
         Assert.Equal(expected, exitCode);
         Assert.Empty(stdout);
     }
-
-    private static readonly string[] SocketTables = ["/proc/net/tcp", "/proc/net/tcp6"];
-
-    /// <summary>Linux's socket tables: state 06 is TIME_WAIT, the local port is the hex after the colon.</summary>
-    private static bool HasTimeWait(int port) =>
-        SocketTables
-            .Where(File.Exists)
-            .SelectMany(File.ReadLines)
-            .Skip(1)
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Any(fields => fields.Length > 3
-                && fields[3] == "06"
-                && int.Parse(fields[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port);
 }

@@ -145,13 +145,8 @@ internal sealed class RealProxy : IAsyncDisposable
     /// </summary>
     private static async Task WaitUntilListeningAsync(RealProxy proxy)
     {
-        var hexPort = proxy.Frontend.Port.ToString("X4", CultureInfo.InvariantCulture);
         var deadline = Stopwatch.StartNew();
-        while (!File.ReadLines("/proc/net/tcp").Skip(1).Any(line =>
-        {
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields[1].EndsWith(":" + hexPort, StringComparison.Ordinal) && fields[3] == "0A";
-        }))
+        while (!SocketTable.Has(proxy.Frontend.Port, SocketTable.Listen))
         {
             if (proxy._process.HasExited || deadline.Elapsed > Bounded.Timeout)
             {

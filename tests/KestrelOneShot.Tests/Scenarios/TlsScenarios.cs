@@ -21,8 +21,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task AGeneratedCertificateServesTheExchangeAndTheReportSaysWhatTheHandshakeSettled()
     {
-        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--report", Report);
+        await using var running = server;
         await using var client = await server.ConnectAsync(server.EndPoints[0]);
 
         await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated, serverName: "oneshot.test");
@@ -68,8 +68,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task HandshakesThatFailAndHealthChecksAreProbesAndLeaveTheShot()
     {
-        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--report", Report);
+        await using var running = server;
 
         // Plain bytes on a TLS port.
         await using (var plain = await server.ConnectAsync(server.EndPoints[0]))
@@ -105,8 +105,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task AlpnIsNegotiatedOnlyAsConfiguredAndAnOfferOfOthersIsAProbe()
     {
-        await using var server = await world.StartAsync("--tls", "--alpn", "oneshot/1,x", "--tls-cert-out", GeneratedPem, "--report", Report);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--alpn", "oneshot/1,x", "--report", Report);
+        await using var running = server;
 
         await using (var http = await server.ConnectAsync(server.EndPoints[0]))
         {
@@ -128,8 +128,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task WithoutAlpnAClientOfferingItIsServedWithoutOne()
     {
-        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync();
+        await using var running = server;
         await using var client = await server.ConnectAsync(server.EndPoints[0]);
 
         await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated, alpn: ["h2", "http/1.1"]);
@@ -212,8 +212,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task ThePROXYHeaderComesBeforeTheHandshake()
     {
-        await using var server = await world.StartAsync("--proxy-protocol", "required", "--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--proxy-protocol", "required", "--report", Report);
+        await using var running = server;
         await using var client = await server.ConnectAsync(server.EndPoints[0]);
 
         await client.SendAsync(V1Header);
@@ -230,8 +230,8 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     [Fact]
     public async Task AProxysLocalHealthCheckGetsItsHandshakeButNeverTheShot()
     {
-        await using var server = await world.StartAsync("--proxy-protocol", "required", "--tls", "--tls-cert-out", GeneratedPem, "--report", Report);
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--proxy-protocol", "required", "--report", Report);
+        await using var running = server;
 
         // HAProxy's check-ssl with check-send-proxy: a v2 LOCAL header, a handshake, then close.
         await using (var check = await server.ConnectAsync(server.EndPoints[0]))
@@ -308,6 +308,13 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     {
         Directory.Delete(_folder, recursive: true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Starts with <c>--tls</c> and the generated certificate written out; returns it for clients to trust.</summary>
+    private async Task<(IServerUnderTest Server, X509Certificate2 Generated)> StartWithGeneratedCertificateAsync(params string[] args)
+    {
+        var server = await world.StartAsync(["--tls", "--tls-cert-out", GeneratedPem, .. args]);
+        return (server, X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken)));
     }
 
     /// <summary>The answer a TLS client gets, or nothing when its handshake or exchange fails.</summary>
