@@ -7,7 +7,7 @@ namespace KestrelOneShot.Configuration;
 /// framework's command-line configuration provider; this class only guards what that provider lets
 /// through silently (a misspelt switch would otherwise become an unused key).
 /// </summary>
-public static class CommandLineSwitches
+internal static class CommandLineSwitches
 {
     /// <summary>Each option's switch mapped onto its key, for the command-line configuration provider.</summary>
     public static IReadOnlyDictionary<string, string> Mappings { get; } =

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Connections;
 namespace KestrelOneShot.Connections;
 
 /// <summary>What the pipeline made of a connection; whoever decides says so, once.</summary>
-public enum ConnectionVerdict
+internal enum ConnectionVerdict
 {
     /// <summary>Nothing in the pipeline decided: it ended before anyone read a message (a failed TLS handshake, say). A probe.</summary>
     Undecided,
@@ -28,12 +28,12 @@ public enum ConnectionVerdict
 /// Carries a connection's <see cref="ConnectionVerdict"/> from where it is decided (a middleware, the
 /// handler) to whoever set the feature at the start of the pipeline.
 /// </summary>
-public sealed class ConnectionVerdictFeature
+internal sealed class ConnectionVerdictFeature
 {
     public ConnectionVerdict Verdict { get; set; }
 }
 
-public static class ConnectionVerdictExtensions
+internal static class ConnectionVerdictExtensions
 {
     /// <summary>Records the verdict, where the pipeline asked for one.</summary>
     public static void SetVerdict(this ConnectionContext connection, ConnectionVerdict verdict)

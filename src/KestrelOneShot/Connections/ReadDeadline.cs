@@ -15,7 +15,7 @@ namespace KestrelOneShot.Connections;
 /// output at once (<c>nc -N</c>) would have the read of that message cancelled. The end of input and
 /// a reset reach the read through the pipe itself.
 /// </remarks>
-public sealed class ReadDeadline : IDisposable
+internal sealed class ReadDeadline : IDisposable
 {
     private readonly CancellationTokenSource _timeout;
     private readonly CancellationTokenSource _linked;

@@ -8,7 +8,7 @@ namespace KestrelOneShot.Logging;
 /// One line per log entry, <c>level: message</c>, and an exception as its type and message only:
 /// operators and scripts read stderr, and a stack trace is never what they need from a one-shot.
 /// </summary>
-public static class OneLineLogFormat
+internal static class OneLineLogFormat
 {
     /// <summary>The line for one entry, without a line break; <c>null</c> when there is nothing to say.</summary>
     public static string? Format(LogLevel level, string? message, Exception? exception)

@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace KestrelOneShot.Output;
 
 /// <summary>The process's own stdout and stderr, as writers that report a broken pipe.</summary>
-public static class StandardStreams
+internal static class StandardStreams
 {
     /// <summary>
     /// stdout over its file descriptor. <see cref="Console.Out"/> would do, except that on Unix it

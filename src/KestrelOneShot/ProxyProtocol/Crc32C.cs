@@ -3,7 +3,7 @@ using System.Numerics;
 namespace KestrelOneShot.ProxyProtocol;
 
 /// <summary>CRC-32C (Castagnoli), as the PROXY protocol's CRC32C TLV carries it.</summary>
-public static class Crc32C
+internal static class Crc32C
 {
     /// <summary>The checksum of <paramref name="first"/> followed by <paramref name="second"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default)

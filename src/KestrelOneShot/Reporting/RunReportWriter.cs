@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace KestrelOneShot.Reporting;
 
 /// <summary>Writes the report atomically: a reader sees the old file or the whole new one, never half.</summary>
-public static class RunReportWriter
+internal static class RunReportWriter
 {
     public static void Write(string path, RunReport report)
     {

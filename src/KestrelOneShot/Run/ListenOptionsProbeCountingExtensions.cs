@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace KestrelOneShot.Run;
 
-public static class ListenOptionsProbeCountingExtensions
+internal static class ListenOptionsProbeCountingExtensions
 {
     /// <summary>Counts the endpoint's probes in <paramref name="run"/>; goes first, ahead of every middleware that can make one.</summary>
     public static ListenOptions UseProbeCounting(this ListenOptions listenOptions, OneShotRun run)

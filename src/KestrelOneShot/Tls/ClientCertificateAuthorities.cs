@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace KestrelOneShot.Tls;
 
 /// <summary>The CA a client certificate must chain to (<c>--tls-client-ca</c>), and the check itself.</summary>
-public static class ClientCertificateAuthorities
+internal static class ClientCertificateAuthorities
 {
     /// <exception cref="TlsSetupException">The file cannot be read or holds no PEM certificate.</exception>
     public static X509Certificate2Collection Load(string path) => Pem.ReadCertificates(TlsInput.ClientCa, path);

@@ -1,7 +1,7 @@
 namespace KestrelOneShot.Tls;
 
 /// <summary>Which of the TLS inputs a problem is with.</summary>
-public enum TlsInput
+internal enum TlsInput
 {
     Certificate,
     Key,
@@ -10,7 +10,7 @@ public enum TlsInput
 }
 
 /// <summary>A TLS input that cannot be used: the file, and what is wrong with it, in one line.</summary>
-public sealed class TlsSetupException(TlsInput input, string path, string reason) : Exception(reason)
+internal sealed class TlsSetupException(TlsInput input, string path, string reason) : Exception(reason)
 {
     public TlsInput Input { get; } = input;
 
