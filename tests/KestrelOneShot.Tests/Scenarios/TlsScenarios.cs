@@ -103,6 +103,29 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     }
 
     [Fact]
+    public async Task AHandshakeNotDoneWithinReadTimeoutIsAProbe()
+    {
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--read-timeout", "200ms", "--report", Report);
+        await using var running = server;
+
+        // A client that opens a handshake (the first bytes of a ClientHello) and stalls.
+        await using (var stalled = await server.ConnectAsync(server.EndPoints[0]))
+        {
+            await stalled.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0xC8, 0x01 });
+            // Bounded below Kestrel's own default handshake timeout (10 s), which would also close it.
+            Assert.Empty((await stalled.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken)).Bytes);
+        }
+
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated);
+        Assert.Equal("Good talking to you\n", await TlsClient.ExchangeAsync(tls, "in time\n"));
+        await server.ExitAsync();
+
+        using var json = await ReadReportAsync();
+        Assert.Equal(1, json.RootElement.GetProperty("probes").GetInt32());
+    }
+
+    [Fact]
     public async Task AlpnIsNegotiatedOnlyAsConfiguredAndAnOfferOfOthersIsAProbe()
     {
         var (server, generated) = await StartWithGeneratedCertificateAsync("--alpn", "oneshot/1,x", "--report", Report);
