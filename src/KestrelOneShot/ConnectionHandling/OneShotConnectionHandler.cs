@@ -59,8 +59,10 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
     {
         if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.Probe })
         {
-            // Judged a probe before it got here (a proxy's health check): it never gets the shot.
-            await HoldProbeAsync(connection);
+            // Judged a probe before it got here (a proxy's health check): it never gets the shot,
+            // and is held until it closes, since closing first could cut short the check's own
+            // ending (a TLS check saw a failed handshake when the server closed at once).
+            await DiscardInputAsync(connection, _readTimeout);
             return;
         }
 
@@ -180,7 +182,7 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
 
         if (unread && !peerDone)
         {
-            OneShotConnectionHandlerLog.Drained(_logger, connection.ConnectionId, await DrainAsync(input));
+            OneShotConnectionHandlerLog.Drained(_logger, connection.ConnectionId, await DiscardInputAsync(connection, DrainTimeLimit));
         }
 
         try
@@ -194,42 +196,19 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
     }
 
     /// <summary>
-    /// Reads and drops what a probe sends until it closes (or ReadTimeout, or the server stops):
-    /// closing first could cut short a handshake it is still finishing (a TLS health check's
-    /// Finished message, unread, would turn the close into a reset).
+    /// Reads and drops input until the peer's end of input, <paramref name="timeLimit"/> (zero: none),
+    /// the byte bound, or Kestrel asking the connection to close; returns how much was dropped.
     /// </summary>
-    private async Task HoldProbeAsync(ConnectionContext connection)
+    private async Task<long> DiscardInputAsync(ConnectionContext connection, TimeSpan timeLimit)
     {
         var input = connection.Transport.Input;
-        using var deadline = new ReadDeadline(connection, _readTimeout, _time);
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync(deadline.Token);
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            // Timed out, reset, or the server is stopping: the probe is over either way.
-        }
-    }
-
-    /// <summary>Reads and drops input until the peer's end of input, or the time or byte bound.</summary>
-    private async Task<long> DrainAsync(PipeReader input)
-    {
-        using var bound = new CancellationTokenSource(DrainTimeLimit, _time);
+        using var deadline = new ReadDeadline(connection, timeLimit, _time);
         long drained = 0;
         try
         {
             while (drained < DrainByteLimit)
             {
-                var result = await input.ReadAsync(bound.Token);
+                var result = await input.ReadAsync(deadline.Token);
                 drained += result.Buffer.Length;
                 input.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
@@ -240,7 +219,7 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException or ConnectionAbortedException)
         {
-            // The bound was reached or the peer went away: either way there is nothing left to wait for.
+            // A bound was reached or the peer went away: either way there is nothing left to wait for.
         }
 
         return drained;

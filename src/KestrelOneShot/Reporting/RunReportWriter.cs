@@ -14,9 +14,12 @@ internal static class RunReportWriter
             File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(report, RunReportJsonContext.Default.RunReport));
             File.Move(temporary, full, overwrite: true);
         }
-        finally
+        catch when (File.Exists(temporary))
         {
+            // Written but not moved: leave nothing behind. (Cleaning up in a finally would, for a
+            // directory that does not exist, throw again and hide why the write failed.)
             File.Delete(temporary);
+            throw;
         }
     }
 }

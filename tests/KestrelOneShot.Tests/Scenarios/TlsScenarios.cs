@@ -51,17 +51,19 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     }
 
     [Fact]
-    public async Task TheGeneratedCertificateNamesLocalhostAndTheLoopbacks()
+    public async Task TheGeneratedCertificateIsAnEcdsaP256ServerCertificateForLocalhostTheLoopbacksAndTheAddress()
     {
-        await using var server = await world.StartAsync("--tls", "--tls-cert-out", GeneratedPem, "--wait-timeout", "50ms");
+        // 127.0.0.2 is loopback on Linux, so the process world can listen there too.
+        var (server, generated) = await StartWithGeneratedCertificateAsync("--address", "127.0.0.2", "--wait-timeout", "50ms");
+        await using var running = server;
         await server.ExitAsync();
 
-        var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(GeneratedPem, TestContext.Current.CancellationToken));
         Assert.Equal("CN=localhost", generated.Subject);
-        Assert.Equal("ECDsa", generated.PublicKey.Oid.FriendlyName?.Replace("ECC", "ECDsa", StringComparison.Ordinal));
-        Assert.True(generated.MatchesHostname("localhost"));
-        Assert.True(generated.MatchesHostname("127.0.0.1"));
-        Assert.True(generated.MatchesHostname("::1"));
+        using var key = generated.GetECDsaPublicKey();
+        Assert.Equal(256, key?.KeySize);
+        Assert.Contains(generated.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>(), oid => oid.Value == "1.3.6.1.5.5.7.3.1");
+        Assert.All(["localhost", "127.0.0.1", "::1", "127.0.0.2"], name => Assert.True(generated.MatchesHostname(name), name));
+        Assert.False(generated.MatchesHostname("127.0.0.3"));
         Assert.InRange(generated.NotAfter - generated.NotBefore, TimeSpan.FromHours(24), TimeSpan.FromHours(24.2));
     }
 
