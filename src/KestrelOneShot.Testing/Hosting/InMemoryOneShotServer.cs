@@ -22,6 +22,7 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
     // Every log line of the run, formatted exactly as the program writes them to stderr.
     private readonly ConcurrentQueue<string> _logLines = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IReadOnlyList<EndPoint> _endPoints = [];
 
     private InMemoryOneShotServer(string[] args)
     {
@@ -32,7 +33,12 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
             Logs = _logLines.Enqueue,
             // After the product's registrations, so the socket transport is replaced.
             ConfigureBuilder = builder => builder.Services.AddInMemoryTransport(Transport),
-            Built = host => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => _started.TrySetResult()),
+            Built = host => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() =>
+            {
+                // Taken when the server is ready: a run may end (and unbind) before its caller looks.
+                _endPoints = Transport.BoundEndPoints;
+                _started.TrySetResult();
+            }),
         };
         Completion = Task.Run(() => RunAsync(args, setup));
     }
@@ -40,8 +46,11 @@ public sealed class InMemoryOneShotServer : IAsyncDisposable
     /// <summary>Where the server listens; connect through it or with <see cref="ConnectAsync(EndPoint?, CancellationToken)"/>.</summary>
     public InMemoryTransport Transport { get; } = new();
 
-    /// <summary>The endpoints of the ready line (127.0.0.1:9999 and [::1]:9999 by default).</summary>
-    public IReadOnlyList<EndPoint> EndPoints => Transport.BoundEndPoints;
+    /// <summary>
+    /// The endpoints of the ready line (127.0.0.1:9999 and [::1]:9999 by default), as bound when the
+    /// server became ready; empty if it never did.
+    /// </summary>
+    public IReadOnlyList<EndPoint> EndPoints => _endPoints;
 
     /// <summary>Completes when the run ends: served, wait timeout, a failed start, or disposal.</summary>
     public Task<OneShotRunResult> Completion { get; }

@@ -17,6 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -98,6 +99,20 @@ public static class OneShotHost
         services.AddHostedService<ShutdownSignals>();
         services.AddHostedService<WaitTimeoutService>();
         services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
+
+        // The generic services every run resolves, named so that Native AOT compiles them (see there).
+        services.AddClosedOptions<HostOptions>()
+            .AddClosedOptions<ConsoleLifetimeOptions>()
+            .AddClosedOptions<LoggerFactoryOptions>()
+            .AddClosedOptionsMonitor<LoggerFilterOptions>()
+            .AddClosedOptionsMonitor<OneShotOptions>()
+            .AddClosedOptions<KestrelServerOptions>()
+            .AddClosedOptions<SocketTransportOptions>()
+            .AddClosedLogger<ApplicationLifetime>()
+            .AddClosedLogger<KestrelListenSetup>()
+            .AddClosedLogger<OneShotConnectionHandler>()
+            .AddClosedLogger<WaitTimeoutService>()
+            .AddClosedLogger<TlsEndpointSetup>();
 
         return builder;
     }

@@ -18,8 +18,7 @@ public sealed class InMemoryWorld : IOneShotWorld
 
     private sealed class Server(InMemoryOneShotServer server) : IServerUnderTest
     {
-        // A snapshot: the listeners are unbound when the run ends.
-        public IReadOnlyList<EndPoint> EndPoints { get; } = server.EndPoints;
+        public IReadOnlyList<EndPoint> EndPoints => server.EndPoints;
 
         public async Task<IClientUnderTest> ConnectAsync(EndPoint endpoint) =>
             new Client(await server.ConnectAsync(endpoint, TestContext.Current.CancellationToken).Within());

@@ -56,4 +56,21 @@ public sealed class InMemoryOneShotServerTests
         Assert.Equal(1, run.ExitCode); // Stopped before serving, by no signal the contract names.
         Assert.Empty(run.Stdout);
     }
+
+    [Fact]
+    public async Task EndPointsAreThoseOfTheReadyLineEvenAfterTheRunEnded()
+    {
+        await using var server = await InMemoryOneShotServer.StartAsync(["--port", "0"], Cancellation).Within();
+        await using (var client = await server.ConnectAsync(cancellationToken: Cancellation).Within())
+        {
+            await client.Transport.Output.WriteAsync("hi"u8.ToArray(), Cancellation);
+        }
+
+        var run = await server.Completion.Within();
+
+        // The run has unbound its listeners; what it listened on stays readable.
+        Assert.Empty(server.Transport.BoundEndPoints);
+        Assert.Equal(2, server.EndPoints.Count);
+        Assert.Contains($"info: Listening on {string.Join(", ", server.EndPoints)}", run.Logs);
+    }
 }
