@@ -7,13 +7,14 @@ public static class OneShotOptionsServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="OneShotOptions"/> from the <c>OneShot</c> section of the registered configuration,
-    /// read by each option's own reader and validated at start.
+    /// read by each option's own reader and validated when first read (the host reads them before
+    /// it starts anything).
     /// </summary>
     public static IServiceCollection AddOneShotOptions(this IServiceCollection services)
     {
+        services.AddOptions();
         services.AddSingleton<IConfigureOptions<OneShotOptions>, OneShotOptionsBinder>();
         services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
-        services.AddOptions<OneShotOptions>().ValidateOnStart();
         return services;
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace KestrelOneShot.Configuration;
 
 /// <summary>
-/// Checks the options at start (<c>ValidateOnStart</c>), so a bad value never reaches Kestrel: the
+/// Checks the options when the host first reads them, before it starts, so a bad value never reaches Kestrel: the
 /// values <see cref="OneShotOptionsBinder"/> could not read, then each option's own check from its
 /// definition. Every failure is one line naming the key, the switch, the value and what is accepted,
 /// and every failure is reported at once.

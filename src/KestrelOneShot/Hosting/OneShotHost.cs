@@ -100,12 +100,18 @@ public static class OneShotHost
         services.AddHostedService<WaitTimeoutService>();
         services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
 
+        // The host's start-up validator would run two things here: the metrics subscription's
+        // activation (the host builder always adds metrics; no run has a listener to start, and the
+        // AOT binary is built without metrics support), and nothing of ours: RunOneShotAsync reads
+        // (and so validates) the options before the host starts.
+        services.RemoveAll<IStartupValidator>();
+
         // The generic services every run resolves, named so that Native AOT compiles them (see there).
         services.AddClosedOptions<HostOptions>()
             .AddClosedOptions<ConsoleLifetimeOptions>()
             .AddClosedOptions<LoggerFactoryOptions>()
             .AddClosedOptionsMonitor<LoggerFilterOptions>()
-            .AddClosedOptionsMonitor<OneShotOptions>()
+            .AddClosedOptions<OneShotOptions>()
             .AddClosedOptions<KestrelServerOptions>()
             .AddClosedOptions<SocketTransportOptions>()
             .AddClosedLogger<ApplicationLifetime>()
@@ -145,6 +151,7 @@ public static class OneShotHost
     /// </summary>
     public static async Task<int> RunOneShotAsync(this IHost app, CancellationToken cancellationToken = default)
     {
+        _ = app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value; // Invalid options end the run here (exit 2).
         await app.StartAsync(cancellationToken);
         var endpoints = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
             .Select(ReadyEndpoint)
