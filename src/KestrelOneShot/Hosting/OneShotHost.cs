@@ -100,10 +100,10 @@ public static class OneShotHost
         services.AddHostedService<WaitTimeoutService>();
         services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
 
-        // The host's start-up validator would run two things here: the metrics subscription's
-        // activation (the host builder always adds metrics; no run has a listener to start, and the
-        // AOT binary is built without metrics support), and nothing of ours: RunOneShotAsync reads
-        // (and so validates) the options before the host starts.
+        // The host's start-up validator would only activate the metrics subscription (the host
+        // builder always adds metrics; no run has a listener for it, and the AOT binary is built
+        // without metrics support). Our options are validated by RunOneShotAsync, which reads them
+        // before the host starts.
         services.RemoveAll<IStartupValidator>();
 
         // The generic services every run resolves, named so that Native AOT compiles them (see there).

@@ -23,7 +23,11 @@ public sealed class OneShotHostSetup
     /// <summary>Where log lines go instead of <see cref="Error"/>, if set (called at once, never blocks the caller's writer).</summary>
     public Action<string>? Logs { get; init; }
 
-    /// <summary>Runs after the product's own registrations, so it may replace any of them.</summary>
+    /// <summary>
+    /// Runs after the product's own registrations, so it may replace any of them. The host has no
+    /// start-up validator (<c>ValidateOnStart</c> registrations do not run; see <c>CreateBuilder</c>):
+    /// options that must fail the start are read before it.
+    /// </summary>
     public Action<HostApplicationBuilder>? ConfigureBuilder { get; init; }
 
     /// <summary>Sees the built host before it starts (its services, its lifetime).</summary>
