@@ -17,7 +17,7 @@ publish() { # project, output, name: the binary, its symbols registered with per
   dotnet publish "$root/$1" -c Release -r linux-x64 -o "$out/$2" -nologo -v quiet
   local dbg id
   dbg=$(find "$root/$1/bin/Release/net10.0/linux-x64/native" -name "$3.dbg")
-  id=$(readelf -n "$dbg" | awk '/Build ID/ {print $3}')
+  id=$(readelf -n "$dbg" 2>/dev/null | awk '/Build ID/ {print $3}')
   mkdir -p "/usr/lib/debug/.build-id/${id:0:2}"
   cp "$dbg" "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
 }
