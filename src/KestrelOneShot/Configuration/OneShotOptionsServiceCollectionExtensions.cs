@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +14,8 @@ public static class OneShotOptionsServiceCollectionExtensions
     public static IServiceCollection AddOneShotOptions(this IServiceCollection services)
     {
         services.AddOptions();
-        services.AddSingleton<IConfigureOptions<OneShotOptions>, OneShotOptionsBinder>();
-        services.AddSingleton<IValidateOptions<OneShotOptions>, OneShotOptionsValidator>();
+        services.AddSingleton<IConfigureOptions<OneShotOptions>>(sp => new OneShotOptionsBinder(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IValidateOptions<OneShotOptions>>(_ => new OneShotOptionsValidator());
         return services;
     }
 }

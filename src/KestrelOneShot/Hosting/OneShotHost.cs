@@ -78,11 +78,15 @@ public static class OneShotHost
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         builder.Logging.AddProvider(logging);
 
+        // Our services by factory, not by constructor: the container would reflect over each
+        // constructor and call it through reflection, which Native AOT prepares at run time (docs/performance.md).
         var services = builder.Services;
         services.AddOneShotOptions();
 
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelListenSetup>();
-        services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => new KestrelListenSetup(
+            sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<OneShotRun>(), sp, sp.GetRequiredService<ILogger<KestrelListenSetup>>()));
+        services.AddSingleton<IConnectionListenerFactory>(sp => new SocketTransportFactory(
+            sp.GetRequiredService<IOptions<SocketTransportOptions>>(), sp.GetRequiredService<ILoggerFactory>()));
         // What Kestrel's TLS middleware resolves; the IServer it registers is replaced just below.
         new ServiceCollectionWebHostBuilder(services).UseKestrelCore();
         services.AddSingleton(sp => new ListenFailureRecorder(CappedTransport(sp)));
@@ -93,12 +97,17 @@ public static class OneShotHost
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(stdout);
-        services.AddSingleton<OneShotRun>();
-        services.AddSingleton<OneShotConnectionHandler>();
-        services.AddSingleton<TlsEndpointSetup>();
-        services.AddHostedService<ShutdownSignals>();
-        services.AddHostedService<WaitTimeoutService>();
-        services.AddHostedService<KestrelServerService>(); // Last: it starts first to stop.
+        services.AddSingleton(sp => new OneShotRun(
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new OneShotConnectionHandler(
+            sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<QueuedLineWriter>(), sp.GetRequiredService<IOptions<OneShotOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OneShotConnectionHandler>>()));
+        services.AddSingleton(sp => new TlsEndpointSetup(
+            sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsEndpointSetup>>()));
+        services.AddHostedService(sp => new ShutdownSignals(sp.GetRequiredService<OneShotRun>()));
+        services.AddHostedService(sp => new WaitTimeoutService(
+            sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WaitTimeoutService>>()));
+        services.AddHostedService(sp => new KestrelServerService(sp.GetRequiredService<IServer>())); // Last: it starts first to stop.
 
         // The host's start-up validator would only activate the metrics subscription (the host
         // builder always adds metrics; no run has a listener for it, and the AOT binary is built
