@@ -94,7 +94,12 @@ static int connect_polling(int port, int pidfd, double start, int poll_us) {
     const struct timespec pause = {.tv_nsec = poll_us * 1000L};
     for (;;) {
         if (connect(s, (struct sockaddr *)&a, sizeof a) == 0) return s;
-        if (errno != ECONNREFUSED) die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
+        if (errno == ECONNRESET) { // Queued at a listener that closed (the client alone: the previous run's server).
+            close(s);
+            if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) die("socket: %s", strerror(errno));
+        } else if (errno != ECONNREFUSED) {
+            die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
+        }
         struct pollfd exited = {.fd = pidfd, .events = POLLIN};
         if (ppoll(&exited, pidfd >= 0, &pause, NULL) > 0 || now_ms() - start > BOUND_MS) {
             close(s);
@@ -117,7 +122,7 @@ static double peak_rss_mib(pid_t pid) {
 }
 
 // Sends the message and reads until the answer is in (the close is part of the exit, not of the
-// exchange); 0 once answered, -1 if the connection ended without a byte.
+// exchange); 0 once answered, -1 if the connection was reset or ended without a byte.
 static int exchange(int s, const char *label, int tls) {
     struct timeval bound = {.tv_sec = BOUND_MS / 1000};
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
@@ -134,7 +139,10 @@ static int exchange(int s, const char *label, int tls) {
         while (received < want && (n = SSL_read(ssl, answer + received, sizeof answer - 1 - received)) > 0) received += n;
         SSL_free(ssl);
     } else {
-        if (send(s, MESSAGE, sizeof MESSAGE - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof MESSAGE - 1)) die("%s: send: %s", label, strerror(errno));
+        if (send(s, MESSAGE, sizeof MESSAGE - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof MESSAGE - 1)) {
+            if (errno == ECONNRESET || errno == EPIPE) return -1;
+            die("%s: send: %s", label, strerror(errno));
+        }
         ssize_t n;
         while (received < want && (n = recv(s, answer + received, sizeof answer - 1 - received, 0)) > 0) received += n;
     }
