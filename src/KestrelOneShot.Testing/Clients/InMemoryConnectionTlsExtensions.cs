@@ -58,7 +58,7 @@ public static class TlsClientHandshake
     }
 
     /// <summary>The name is not checked: tests ask for names of their choosing (SNI) of one certificate.</summary>
-    private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 trust)
+    internal static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 trust)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;

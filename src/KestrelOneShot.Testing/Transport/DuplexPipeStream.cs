@@ -1,12 +1,13 @@
-using System.IO.Pipelines;
-
 namespace KestrelOneShot.Testing.Transport;
 
-/// <summary>A <see cref="Stream"/> that reads from a duplex pipe's input and writes to its output.</summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
+/// <summary>
+/// The <see cref="Stream"/> view of one end of an in-memory connection. Disposing it closes that end,
+/// as disposing a <c>NetworkStream</c> closes its socket: HTTP clients cancel a request that way.
+/// </summary>
+internal sealed class DuplexPipeStream(InMemoryConnection connection) : Stream
 {
-    private readonly Stream _input = pipe.Input.AsStream(leaveOpen: true);
-    private readonly Stream _output = pipe.Output.AsStream(leaveOpen: true);
+    private readonly Stream _input = connection.Transport.Input.AsStream(leaveOpen: true);
+    private readonly Stream _output = connection.Transport.Output.AsStream(leaveOpen: true);
 
     public override bool CanRead => true;
 
@@ -41,4 +42,20 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            connection.Close();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        connection.Close();
+        return base.DisposeAsync();
+    }
 }

@@ -69,8 +69,11 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         set => throw new NotSupportedException("The transport owns the connection's lifetime.");
     }
 
-    /// <summary>A <see cref="Stream"/> over this end's pipes, for code that wants one.</summary>
-    public Stream AsStream() => new DuplexPipeStream(Transport);
+    /// <summary>
+    /// A <see cref="Stream"/> over this end's pipes, for code that wants one. Disposing it closes this
+    /// end, as disposing a <c>NetworkStream</c> closes its socket.
+    /// </summary>
+    public Stream AsStream() => new DuplexPipeStream(this);
 
     /// <summary>Creates both ends: what one writes, the other reads, each direction under its own conditions.</summary>
     public static (InMemoryConnection Server, InMemoryConnection Client) CreatePair(
@@ -80,8 +83,9 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         NetworkConditions? toServer = null,
         NetworkConditions? toClient = null)
     {
-        var serverward = new Pipe(options ?? PipeOptions.Default);
-        var clientward = new Pipe(options ?? PipeOptions.Default);
+        options ??= InMemoryTransport.PipeOptionsFor(InMemoryTransport.DefaultBufferSize);
+        var serverward = new Pipe(options);
+        var clientward = new Pipe(options);
         var server = new InMemoryConnection(serverward.Reader, clientward.Writer, serverEndPoint, clientEndPoint, toServer);
         var client = new InMemoryConnection(clientward.Reader, serverward.Writer, clientEndPoint, serverEndPoint, toClient);
         server._peer = client;
@@ -99,16 +103,25 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
     }
 
     /// <summary>Closes this end: the peer reads its end of input, and this end's lifetime ends.</summary>
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
+    {
+        Close();
+        return base.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Closes this end at once: the peer reads its end of input, and a read pending on this end ends
+    /// (with no more data), as when a socket is closed under it.
+    /// </summary>
+    internal void Close()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _output.CompleteAsync();
-            await _input.CompleteAsync();
+            _output.Complete();
+            _input.CancelPendingRead();
+            _input.Complete();
             SignalClosed();
         }
-
-        await base.DisposeAsync();
     }
 
     /// <summary>A reset that neither end asked for: both ends' I/O fails with <see cref="ConnectionResetException"/>.</summary>
@@ -289,6 +302,14 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        /// <summary>
+        /// This end's output is done: the peer's lifetime ends too, as a socket transport's does when
+        /// it reads the FIN (Kestrel aborts a request whose client closed that way).
+        /// </summary>
+        public override void Complete(Exception? exception = null)
+        {
+            inner.Complete(exception);
+            connection._peer?.SignalClosed();
+        }
     }
 }

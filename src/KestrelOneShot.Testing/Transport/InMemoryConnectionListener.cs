@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -10,16 +11,20 @@ namespace KestrelOneShot.Testing.Transport;
 /// A bound in-memory endpoint. A client's connect completes when Kestrel accepts it; connects still
 /// waiting when the listener is unbound or disposed fail with "connection refused".
 /// </summary>
-internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound, Func<Task> accepting) : IConnectionListener
+internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound, Func<Task> accepting, Func<PipeOptions> pipeOptions, long bindOrder) : IConnectionListener
 {
     private readonly Channel<PendingConnect> _backlog = Channel.CreateUnbounded<PendingConnect>();
     private int _clientPorts = 49152;
 
     public EndPoint EndPoint { get; } = endPoint;
 
-    public ValueTask<InMemoryConnection> ConnectAsync(NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
+    public long BindOrder { get; } = bindOrder;
+
+    /// <summary>A connect; the address the client dialled is the server's local address when it bound a wildcard.</summary>
+    public ValueTask<InMemoryConnection> ConnectAsync(IPEndPoint? dialled, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
     {
-        var (server, client) = InMemoryConnection.CreatePair(EndPoint, ClientEndPoint(), toServer: toServer, toClient: toClient);
+        var local = EndPoint is IPEndPoint bound && IsWildcard(bound.Address) ? new IPEndPoint(dialled?.Address ?? IPAddress.Loopback, bound.Port) : EndPoint;
+        var (server, client) = InMemoryConnection.CreatePair(local, ClientEndPoint(local), pipeOptions(), toServer, toClient);
         var pending = new PendingConnect(server, client, cancellationToken);
         if (!_backlog.Writer.TryWrite(pending))
         {
@@ -73,11 +78,11 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
 
     private static SocketException Refused() => new((int)SocketError.ConnectionRefused);
 
-    private IPEndPoint ClientEndPoint()
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private IPEndPoint ClientEndPoint(EndPoint local)
     {
-        var address = EndPoint is IPEndPoint ip && !ip.Address.Equals(IPAddress.Any) && !ip.Address.Equals(IPAddress.IPv6Any)
-            ? ip.Address
-            : IPAddress.Loopback;
+        var address = local is IPEndPoint ip && !IsWildcard(ip.Address) ? ip.Address : IPAddress.Loopback;
         return new IPEndPoint(address, Interlocked.Increment(ref _clientPorts));
     }
 

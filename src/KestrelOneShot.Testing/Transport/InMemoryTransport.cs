@@ -1,6 +1,11 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+
+using System.Security.Cryptography.X509Certificates;
+
+using KestrelOneShot.Testing.Clients;
 
 using Microsoft.AspNetCore.Connections;
 
@@ -15,7 +20,26 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
 {
     private readonly ConcurrentDictionary<EndPoint, InMemoryConnectionListener> _listeners = new();
     private int _nextPort = 32768;
+    private long _binds;
     private TaskCompletionSource _accepting = CompletedGate();
+
+    /// <summary>
+    /// Bytes held in each direction before the writer waits: what a loopback socket pair and Kestrel's
+    /// socket transport hold together (megabytes), so a client that sends a whole request body
+    /// before it reads the response (HttpClient over HTTP/1.1) is not stalled where a socket is not.
+    /// </summary>
+    public const long DefaultBufferSize = 4 * 1024 * 1024;
+
+    /// <summary>Bytes held in each direction of a new connection before its writer waits (at least 1).</summary>
+    public long BufferSize
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = DefaultBufferSize;
 
     /// <summary>How the bytes clients send reach the server, for every connection that does not say otherwise.</summary>
     public NetworkConditions? ToServer { get; set; }
@@ -46,20 +70,21 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
 
     /// <summary>The endpoints bound right now, in the order they were bound.</summary>
     public IReadOnlyList<EndPoint> BoundEndPoints =>
-        [.. _listeners.Values.OrderBy(l => l.EndPoint is IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ? 1 : 0).Select(l => l.EndPoint)];
+        [.. _listeners.Values.OrderBy(l => l.BindOrder).Select(l => l.EndPoint)];
 
     /// <summary>Binds <paramref name="endpoint"/> in this transport (port 0: a port of its own choosing); Kestrel calls it.</summary>
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(endpoint);
         if (endpoint is IPEndPoint { Port: 0 } dynamic)
         {
             endpoint = new IPEndPoint(dynamic.Address, Interlocked.Increment(ref _nextPort));
         }
 
-        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)), () => _accepting.Task);
+        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)), () => _accepting.Task, () => PipeOptionsFor(BufferSize), Interlocked.Increment(ref _binds));
         if (!_listeners.TryAdd(endpoint, listener))
         {
-            throw new AddressInUseException($"{endpoint} is already bound in this in-memory transport.");
+            throw new AddressInUseException($"{endpoint} is already bound in this in-memory transport (bound: {BoundList()}).");
         }
 
         return new ValueTask<IConnectionListener>(listener);
@@ -73,11 +98,108 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
         ConnectInMemoryAsync(endpoint, ToServer, ToClient, cancellationToken);
 
-    /// <summary>Connects with conditions of its own for each direction (null: as written).</summary>
-    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken = default) =>
-        _listeners.TryGetValue(endpoint, out var listener)
-            ? listener.ConnectAsync(toServer, toClient, cancellationToken)
-            : ValueTask.FromException<InMemoryConnection>(new SocketException((int)SocketError.ConnectionRefused));
+    /// <summary>
+    /// Connects with conditions of its own for each direction (null: as written). The endpoint is
+    /// found as the kernel would find it: a loopback address also reaches a listener bound on any
+    /// address of its family (<c>0.0.0.0</c>, or <c>[::]</c>, which takes IPv4 too), and
+    /// <c>localhost</c> is 127.0.0.1, then ::1. With no listener there, the connect is refused at once
+    /// with a <see cref="SocketException"/> that names the endpoint and what is bound.
+    /// </summary>
+    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        foreach (var candidate in Candidates(endpoint))
+        {
+            if (_listeners.TryGetValue(candidate, out var listener))
+            {
+                return listener.ConnectAsync(endpoint as IPEndPoint, toServer, toClient, cancellationToken);
+            }
+        }
+
+        return ValueTask.FromException<InMemoryConnection>(new SocketException(
+            (int)SocketError.ConnectionRefused,
+            $"Connection refused: no listener on {Describe(endpoint)} in this in-memory transport; bound: {BoundList()}."));
+    }
+
+    /// <summary>
+    /// An <see cref="HttpMessageHandler"/> whose connections are made in this transport: a real
+    /// <see cref="SocketsHttpHandler"/> (HTTP/1.1, HTTP/2, TLS with ALPN, WebSockets) that connects to
+    /// the request's host and port here instead of on a socket.
+    /// </summary>
+    /// <param name="trustedRoot">
+    /// For HTTPS: the one root the server's certificate must chain to (for example a certificate the
+    /// test made); null leaves the system's validation in place.
+    /// </param>
+    public SocketsHttpHandler CreateHandler(X509Certificate2? trustedRoot = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                try
+                {
+                    var connection = await ConnectInMemoryAsync(context.DnsEndPoint, cancellationToken);
+                    return connection.AsStream();
+                }
+                catch (SocketException refused)
+                {
+                    // HttpClient wraps it in an HttpRequestException and keeps this message.
+                    throw new HttpRequestException(HttpRequestError.ConnectionError, refused.Message, refused);
+                }
+            },
+        };
+        if (trustedRoot is not null)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is X509Certificate2 server && TlsClientHandshake.ChainsTo(server, trustedRoot);
+        }
+
+        return handler;
+    }
+
+    /// <summary>
+    /// An <see cref="HttpClient"/> over <see cref="CreateHandler"/>. With no base address, the first
+    /// endpoint bound here (as <c>http://</c>; Kestrel binds in the order the app declares them).
+    /// </summary>
+    public HttpClient CreateClient(Uri? baseAddress = null, X509Certificate2? trustedRoot = null) =>
+        new(CreateHandler(trustedRoot), disposeHandler: true)
+        {
+            BaseAddress = baseAddress ?? FirstBoundAddress(),
+        };
+
+    internal static PipeOptions PipeOptionsFor(long bufferSize) =>
+        new(pauseWriterThreshold: bufferSize, resumeWriterThreshold: Math.Max(1, bufferSize / 2), useSynchronizationContext: false);
+
+    private Uri FirstBoundAddress() =>
+        BoundEndPoints is [IPEndPoint first, ..]
+            ? new Uri($"http://{Describe(first)}/")
+            : throw new InvalidOperationException("Nothing is bound in this in-memory transport yet: start the server first, or give a base address.");
+
+    private static IEnumerable<EndPoint> Candidates(EndPoint endpoint)
+    {
+        switch (endpoint)
+        {
+            case DnsEndPoint { Host: var host, Port: var port } when IPAddress.TryParse(host, out var address):
+                return Candidates(new IPEndPoint(address, port));
+            case DnsEndPoint { Host: var host, Port: var port } when host.Equals("localhost", StringComparison.OrdinalIgnoreCase):
+                return [.. Candidates(new IPEndPoint(IPAddress.Loopback, port)), .. Candidates(new IPEndPoint(IPAddress.IPv6Loopback, port))];
+            case IPEndPoint { Address: var address, Port: var port } when IPAddress.IsLoopback(address):
+                return address.AddressFamily == AddressFamily.InterNetwork
+                    ? [endpoint, new IPEndPoint(IPAddress.Any, port), new IPEndPoint(IPAddress.IPv6Any, port)]
+                    : [endpoint, new IPEndPoint(IPAddress.IPv6Any, port)];
+            default:
+                return [endpoint];
+        }
+    }
+
+    private static string Describe(EndPoint endpoint) => endpoint switch
+    {
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endpoint.ToString() ?? "?",
+    };
+
+    private string BoundList() =>
+        BoundEndPoints.Count == 0 ? "nothing" : string.Join(", ", BoundEndPoints.Select(Describe));
 
     private static TaskCompletionSource CompletedGate()
     {

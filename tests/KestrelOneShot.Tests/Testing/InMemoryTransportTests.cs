@@ -146,6 +146,78 @@ public sealed class InMemoryTransportTests
         Assert.Equal("pong"u8.ToArray(), buffer);
     }
 
+    [Fact]
+    public async Task DisposingTheClientsStreamClosesTheConnectionAsASocketCloseWould()
+    {
+        var (_, server, client) = await ConnectedPairAsync();
+        var stream = client.AsStream();
+        await stream.WriteAsync("last"u8.ToArray(), Cancellation);
+
+        await stream.DisposeAsync();
+
+        Assert.Equal(("last", true), await ReadToEndAsync(server.Transport.Input));
+        // A socket transport's lifetime ends when it reads the peer's FIN; Kestrel aborts requests on it.
+        await server.ConnectionClosed.WhenCancelled().Within();
+        await client.ConnectionClosed.WhenCancelled().Within();
+    }
+
+    [Fact]
+    public async Task ALoopbackOrLocalhostConnectReachesAListenerBoundOnAnyAddress()
+    {
+        var transport = new InMemoryTransport();
+        await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.IPv6Any, 7000), Cancellation);
+
+        foreach (var dialled in new EndPoint[] { new IPEndPoint(IPAddress.Loopback, 7000), new IPEndPoint(IPAddress.IPv6Loopback, 7000), new DnsEndPoint("localhost", 7000) })
+        {
+            var connecting = transport.ConnectInMemoryAsync(dialled, Cancellation).AsTask();
+            var server = Assert.IsType<InMemoryConnection>(await listener.AcceptAsync(Cancellation).AsTask().Within());
+            await using var client = await connecting.Within();
+
+            Assert.Equal(7000, Assert.IsType<IPEndPoint>(server.LocalEndPoint).Port);
+            Assert.True(IPAddress.IsLoopback(Assert.IsType<IPEndPoint>(server.LocalEndPoint).Address), $"{server.LocalEndPoint} for {dialled}");
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AConnectNobodyListensForIsRefusedNamingWhatIsBound()
+    {
+        var transport = new InMemoryTransport();
+        await using var listener = await transport.BindAsync(Endpoint, Cancellation);
+
+        var refused = await Assert.ThrowsAsync<SocketException>(async () => await transport.ConnectInMemoryAsync(new IPEndPoint(IPAddress.Loopback, 5000), Cancellation));
+
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        Assert.Equal("Connection refused: no listener on 127.0.0.1:5000 in this in-memory transport; bound: 127.0.0.1:9999.", refused.Message);
+    }
+
+    [Fact]
+    public async Task EachDirectionHoldsMegabytesBeforeTheWriterWaits()
+    {
+        var (_, _, client) = await ConnectedPairAsync();
+
+        // Nobody reads: an HTTP/1.1 client sends its whole body before it reads, as into a socket's buffers.
+        var flush = await client.Transport.Output.WriteAsync(new byte[2 * 1024 * 1024], Cancellation).AsTask().Within();
+
+        Assert.False(flush.IsCompleted);
+    }
+
+    [Fact]
+    public async Task TheBufferSizeIsTheTransports()
+    {
+        var transport = new InMemoryTransport { BufferSize = 1024 };
+        await using var listener = await transport.BindAsync(Endpoint, Cancellation);
+        var connecting = transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask();
+        var server = (await listener.AcceptAsync(Cancellation).AsTask().Within())!;
+        var client = await connecting.Within();
+
+        var flush = client.Transport.Output.WriteAsync(new byte[4096], Cancellation).AsTask();
+        Assert.False(flush.IsCompleted, "a 4 KiB write into a 1 KiB buffer completed with nobody reading");
+        var read = await server.Transport.Input.ReadAtLeastAsync(4096, Cancellation).AsTask().Within();
+        server.Transport.Input.AdvanceTo(read.Buffer.End);
+        await flush.Within();
+    }
+
     private static async Task<(IConnectionListener Listener, InMemoryConnection Server, InMemoryConnection Client)> ConnectedPairAsync()
     {
         var transport = new InMemoryTransport();
