@@ -160,9 +160,10 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     /// <summary>
     /// An <see cref="HttpClient"/> over <see cref="CreateHandler"/>. With no base address, the first
     /// endpoint bound here (as <c>http://</c>; Kestrel binds in the order the app declares them).
+    /// HTTP/2 with prior knowledge that fails in cleartext says why (Kestrel needs an Http2-only endpoint).
     /// </summary>
     public HttpClient CreateClient(Uri? baseAddress = null, X509Certificate2? trustedRoot = null) =>
-        new(CreateHandler(trustedRoot), disposeHandler: true)
+        new(new CleartextHttp2Hint(CreateHandler(trustedRoot)), disposeHandler: true)
         {
             BaseAddress = baseAddress ?? FirstBoundAddress(),
         };

@@ -74,6 +74,18 @@ public sealed class HttpInMemoryTests
     }
 
     [Fact]
+    public async Task Http2WithPriorKnowledgeOnACleartextHttp1AndHttp2EndpointFailsSayingWhy()
+    {
+        await using var app = StartApp(out _);
+        using var client = app.CreateInMemoryKestrelClient();
+
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Http2Request("/hello"), Cancellation).Within());
+
+        Assert.Contains("HTTP/2 with prior knowledge to http://localhost:5080 failed", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("only on an endpoint whose Protocols is Http2; an Http1AndHttp2 endpoint offers HTTP/2 only through TLS with ALPN", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HttpsNegotiatesHttp2ByAlpnWithACertificateMadeByTheTest()
     {
         var certificates = TestCertificates.Shared;
