@@ -27,6 +27,7 @@ public sealed class Program
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddSingleton<EventGate>();
         builder.Services.AddSingleton<AbortedRequests>();
+        builder.Services.AddGrpc();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.ListenLocalhost(HttpPort);
@@ -40,6 +41,7 @@ public sealed class Program
 
         var app = builder.Build();
         app.UseWebSockets();
+        app.MapGrpcService<GreeterService>();
         app.MapGet("/hello", () => "hello");
         app.MapGet("/connection", (HttpContext http) =>
             $"{http.Request.Protocol} {http.Request.Scheme} remote={http.Connection.RemoteIpAddress}:{http.Connection.RemotePort} local={http.Connection.LocalIpAddress}:{http.Connection.LocalPort}");

@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 
+using Grpc.Net.Client;
+
 using HttpApp;
+using HttpApp.Grpc;
 
 using KestrelOneShot.Testing.Clients;
 using KestrelOneShot.Testing.Transport;
@@ -98,6 +101,25 @@ public sealed class HttpInMemoryTests
 
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.StartsWith("HTTP/2 https remote=127.0.0.1:", await response.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GrpcUnaryAndServerStreamingCallsGoThroughTheInMemoryHandler()
+    {
+        await using var app = StartApp(out var transport);
+        using var channel = GrpcChannel.ForAddress($"http://localhost:{HttpApp.Program.Http2Port}", new GrpcChannelOptions { HttpHandler = transport.CreateHandler() });
+        var greeter = new Greeter.GreeterClient(channel);
+
+        var reply = await greeter.SayHelloAsync(new HelloRequest { Name = "test" }, cancellationToken: Cancellation).ResponseAsync.Within();
+        using var count = greeter.Count(new CountRequest { To = 3 }, cancellationToken: Cancellation);
+        var values = new List<int>();
+        while (await count.ResponseStream.MoveNext(Cancellation).Within())
+        {
+            values.Add(count.ResponseStream.Current.Value);
+        }
+
+        Assert.Equal("Hello test over HTTP/2", reply.Message);
+        Assert.Equal([1, 2, 3], values);
     }
 
     [Fact]
