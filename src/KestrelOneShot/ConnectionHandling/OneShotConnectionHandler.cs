@@ -134,7 +134,7 @@ public sealed class OneShotConnectionHandler : ConnectionHandler
         catch (OperationCanceledException)
         {
             connection.SetVerdict(ConnectionVerdict.Stopped);
-            OneShotConnectionHandlerLog.ClosedWhileWaiting(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            OneShotConnectionHandlerLog.ClosedWhileStopping(_logger, connection.ConnectionId, connection.RemoteEndPoint);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
         {

@@ -37,7 +37,7 @@ internal static partial class OneShotConnectionHandlerLog
     public static partial void ProbeReset(ILogger logger, string connectionId, EndPoint? remote, string reason);
 
     [LoggerMessage(15, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed unanswered: the server is stopping", EventName = "ClosedWhileStopping")]
-    public static partial void ClosedWhileWaiting(ILogger logger, string connectionId, EndPoint? remote);
+    public static partial void ClosedWhileStopping(ILogger logger, string connectionId, EndPoint? remote);
 
     [LoggerMessage(16, LogLevel.Information, "Connection {ConnectionId} from {Remote} closed unanswered: the shot was already taken", EventName = "ShotAlreadyTaken")]
     public static partial void ShotAlreadyTaken(ILogger logger, string connectionId, EndPoint? remote);
