@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 
 using KestrelOneShot.Hosting;
-using KestrelOneShot.Testing.Transport;
+using KestrelOneShot.InMemory;
 
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

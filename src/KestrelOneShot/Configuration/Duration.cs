@@ -6,7 +6,7 @@ namespace KestrelOneShot.Configuration;
 /// Reads the durations of the contract: a <see cref="TimeSpan"/> (<c>00:00:30</c>) or a number with a
 /// unit (<c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>); <c>0</c> alone means "none".
 /// </summary>
-public static class Duration
+internal static class Duration
 {
     public const string Accepted = "a duration such as 00:00:30, 30s, 500ms, 2m or 1h; 0 = none";
 

@@ -11,7 +11,7 @@ namespace KestrelOneShot.Configuration;
 /// command line's mappings, the unknown-switch check, <c>--help</c>, the binder and the validation
 /// messages all come from <see cref="All"/>.
 /// </summary>
-public abstract class OneShotOption
+internal abstract class OneShotOption
 {
     private protected OneShotOption(string key, string @switch, string valueName, string accepted, string help)
     {
@@ -198,7 +198,7 @@ public abstract class OneShotOption
 }
 
 /// <summary>An option whose value is a <typeparamref name="T"/>.</summary>
-public sealed class OneShotOption<T> : OneShotOption
+internal sealed class OneShotOption<T> : OneShotOption
 {
     public delegate bool Parser(string text, out T value);
 

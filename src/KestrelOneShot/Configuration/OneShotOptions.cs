@@ -6,7 +6,7 @@ namespace KestrelOneShot.Configuration;
 /// The <c>OneShot</c> configuration section, typed. Every default, switch, reader, check, accepted
 /// value and help line comes from the option's definition in <see cref="OneShotOption"/>.
 /// </summary>
-public sealed class OneShotOptions
+internal sealed class OneShotOptions
 {
     public const string SectionName = "OneShot";
 

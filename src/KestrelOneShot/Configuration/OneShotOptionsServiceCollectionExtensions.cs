@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Configuration;
 
-public static class OneShotOptionsServiceCollectionExtensions
+internal static class OneShotOptionsServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="OneShotOptions"/> from the <c>OneShot</c> section of the registered configuration,

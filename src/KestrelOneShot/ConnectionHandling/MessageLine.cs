@@ -8,7 +8,7 @@ namespace KestrelOneShot.ConnectionHandling;
 /// UTF-8 with U+FFFD for invalid sequences, one trailing <c>\r\n</c> or <c>\n</c> dropped, and every
 /// other control character escaped so nothing from the network drives the operator's terminal.
 /// </summary>
-public static class MessageLine
+internal static class MessageLine
 {
     public const string Prefix = "The message was: ";
 

@@ -20,7 +20,7 @@ namespace KestrelOneShot.ConnectionHandling;
 /// Serves the shot: the first connection that delivers data gets its first read (capped at
 /// MaxMessageBytes) printed and answered; probes (no data) and latecomers are closed unanswered.
 /// </summary>
-public sealed class OneShotConnectionHandler : ConnectionHandler
+internal sealed class OneShotConnectionHandler : ConnectionHandler
 {
     /// <summary>
     /// How long, and how much, unread input is discarded after the answer. Closing a socket with

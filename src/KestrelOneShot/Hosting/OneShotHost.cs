@@ -53,7 +53,7 @@ public static class OneShotHost
     /// Builds the host for the given arguments, which <see cref="CommandLineSwitches.Inspect"/> has
     /// accepted. The message line goes to <paramref name="stdout"/>, log entries to <paramref name="logging"/>.
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, QueuedLineWriter stdout, ILoggerProvider logging)
+    internal static HostApplicationBuilder CreateBuilder(string[] args, QueuedLineWriter stdout, ILoggerProvider logging)
     {
         // ASP.NET Core's configuration sources, in its order, built here rather than by the host's
         // defaults: the code's defaults first, no file watching (a one-shot never reloads), no user
@@ -158,7 +158,7 @@ public static class OneShotHost
     /// Starts the host, logs the ready line, waits until the run ends (served, wait timeout, signal)
     /// and stops; returns the exit code of the outcome.
     /// </summary>
-    public static async Task<int> RunOneShotAsync(this IHost app, CancellationToken cancellationToken = default)
+    internal static async Task<int> RunOneShotAsync(this IHost app, CancellationToken cancellationToken = default)
     {
         _ = app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value; // Invalid options end the run here (exit 2).
         await app.StartAsync(cancellationToken);

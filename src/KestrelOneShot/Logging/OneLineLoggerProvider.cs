@@ -13,7 +13,7 @@ namespace KestrelOneShot.Logging;
 /// (docs/performance.md). The "Console" alias keeps <c>Logging:Console:LogLevel</c> filters working.
 /// </remarks>
 [ProviderAlias("Console")]
-public sealed class OneLineLoggerProvider : ILoggerProvider
+internal sealed class OneLineLoggerProvider : ILoggerProvider
 {
     private readonly Action<string> _writeLine;
     private readonly RepeatSummary _repeats;

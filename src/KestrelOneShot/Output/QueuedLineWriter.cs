@@ -8,7 +8,7 @@ namespace KestrelOneShot.Output;
 /// A full queue either drops the line (counted, and said once the stream moves again) or makes the
 /// caller wait asynchronously, as the constructor chooses.
 /// </summary>
-public sealed class QueuedLineWriter
+internal sealed class QueuedLineWriter
 {
     private readonly TextWriter _target;
     private readonly Channel<Entry> _lines;

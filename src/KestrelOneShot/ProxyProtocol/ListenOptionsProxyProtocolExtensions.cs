@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.ProxyProtocol;
 
-public static class ListenOptionsProxyProtocolExtensions
+internal static class ListenOptionsProxyProtocolExtensions
 {
     /// <summary>
     /// Reads a PROXY protocol header (v1 or v2) ahead of the rest of the endpoint's pipeline, which

@@ -7,7 +7,7 @@ using System.Text;
 
 namespace KestrelOneShot.ProxyProtocol;
 
-public enum ProxyParseStatus
+internal enum ProxyParseStatus
 {
     /// <summary>More bytes are needed to decide.</summary>
     Incomplete,
@@ -27,7 +27,7 @@ public enum ProxyParseStatus
 /// input, however the bytes are split into segments. It never throws on input and never looks past
 /// the header, so what follows stays in the pipe for the handler.
 /// </summary>
-public static class ProxyHeaderParser
+internal static class ProxyHeaderParser
 {
     /// <summary>The longest v1 line the specification allows, CRLF included.</summary>
     public const int MaxV1Length = 107;

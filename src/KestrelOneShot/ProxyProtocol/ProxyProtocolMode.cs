@@ -1,7 +1,7 @@
 namespace KestrelOneShot.ProxyProtocol;
 
 /// <summary>Whether connections start with a PROXY protocol header (v1 or v2).</summary>
-public enum ProxyProtocolMode
+internal enum ProxyProtocolMode
 {
     /// <summary>No header is read: <see cref="ListenOptionsProxyProtocolExtensions.UseProxyProtocol"/> adds nothing.</summary>
     Off,

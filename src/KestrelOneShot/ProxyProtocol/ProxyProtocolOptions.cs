@@ -1,7 +1,7 @@
 namespace KestrelOneShot.ProxyProtocol;
 
 /// <summary>How an endpoint reads PROXY protocol headers.</summary>
-public sealed class ProxyProtocolOptions
+internal sealed class ProxyProtocolOptions
 {
     public ProxyProtocolMode Mode { get; set; } = ProxyProtocolMode.Required;
 

@@ -1,7 +1,7 @@
 namespace KestrelOneShot.ProxyProtocol;
 
 /// <summary>The PROXY protocol v2 TLV types this server reads (the specification, section 2.2).</summary>
-public static class ProxyTlvTypes
+internal static class ProxyTlvTypes
 {
     public const byte Alpn = 0x01;
     public const byte Authority = 0x02;

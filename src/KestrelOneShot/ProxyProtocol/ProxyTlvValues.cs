@@ -7,7 +7,7 @@ namespace KestrelOneShot.ProxyProtocol;
 /// What a v2 header's TLVs say, decoded; each member is null when its TLV is absent (or too short to
 /// read). Decoding never throws: a TLV is whatever bytes a proxy sent.
 /// </summary>
-public sealed record ProxyTlvValues(string? Alpn, string? Authority, byte[]? UniqueId, string? Netns, ProxySslValues? Ssl)
+internal sealed record ProxyTlvValues(string? Alpn, string? Authority, byte[]? UniqueId, string? Netns, ProxySslValues? Ssl)
 {
     public static ProxyTlvValues Decode(IReadOnlyList<ProxyTlv> tlvs)
     {
@@ -43,7 +43,7 @@ public sealed record ProxyTlvValues(string? Alpn, string? Authority, byte[]? Uni
 }
 
 /// <summary>The SSL TLV: how the client reached the proxy (<c>send-proxy-v2-ssl</c>, <c>-ssl-cn</c>).</summary>
-public sealed record ProxySslValues(
+internal sealed record ProxySslValues(
     bool ClientConnectedWithSsl,
     bool ClientCertInConnection,
     bool ClientCertInSession,

@@ -8,7 +8,7 @@ using KestrelOneShot.Tls;
 namespace KestrelOneShot.Reporting;
 
 /// <summary>The machine-readable record of a run (<c>--report FILE</c>).</summary>
-public sealed record RunReport(
+internal sealed record RunReport(
     string Outcome,
     int ExitCode,
     string? Error,
@@ -53,7 +53,7 @@ public sealed record RunReport(
 
 /// <param name="Text">The message as printed, without the prefix.</param>
 /// <param name="Base64">The captured bytes.</param>
-public sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy, TlsReport? Tls)
+internal sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy, TlsReport? Tls)
 {
     public static ServedReport From(ServedMessage message) => new(
         message.Line[MessageLine.Prefix.Length..],
@@ -68,14 +68,14 @@ public sealed record ServedReport(string Text, string Base64, long Bytes, bool C
 
 /// <summary>The certificate the endpoints served.</summary>
 /// <param name="CertificateSha256">The SHA-256 fingerprint, 64 lowercase hex digits.</param>
-public sealed record CertificateReport(string CertificateSha256, string CertificateSubject, bool Generated, DateTimeOffset NotAfter)
+internal sealed record CertificateReport(string CertificateSha256, string CertificateSubject, bool Generated, DateTimeOffset NotAfter)
 {
     public static CertificateReport From(ServerCertificate certificate) =>
         new(certificate.Sha256, certificate.Subject, certificate.Generated, certificate.NotAfter);
 }
 
 /// <summary>What a served connection's TLS handshake settled; <c>sni</c>, <c>alpn</c> and <c>clientCertificate</c> are null when absent.</summary>
-public sealed record TlsReport(
+internal sealed record TlsReport(
     string Protocol,
     string CipherSuite,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Sni,
@@ -85,7 +85,7 @@ public sealed record TlsReport(
 /// <param name="OriginalClient">Who the proxy says the client was.</param>
 /// <param name="Hop">The proxy itself: the connection's own remote endpoint.</param>
 /// <param name="Tlvs">Every TLV, raw; the ones this server knows are decoded beside them.</param>
-public sealed record ProxyReport(
+internal sealed record ProxyReport(
     int Version,
     string Command,
     string? OriginalClient,
@@ -116,10 +116,10 @@ public sealed record ProxyReport(
     }
 }
 
-public sealed record TlvReport(int Type, string Base64);
+internal sealed record TlvReport(int Type, string Base64);
 
 /// <summary>Milliseconds: start of the run to listening, listening to the last answer, that to exit.</summary>
-public sealed record ReportTimings(double? StartToReadyMs, double? ReadyToServedMs, double? ServedToExitMs);
+internal sealed record ReportTimings(double? StartToReadyMs, double? ReadyToServedMs, double? ServedToExitMs);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunReport))]

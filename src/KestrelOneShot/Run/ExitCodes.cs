@@ -1,7 +1,7 @@
 namespace KestrelOneShot.Run;
 
 /// <summary>The process exit codes of the contract (README, "Exit codes").</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Served = 0;
     public const int UnexpectedFailure = 1;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace KestrelOneShot.Run;
 
 /// <summary>How a run ended; each maps to one exit code.</summary>
-public enum RunOutcome
+internal enum RunOutcome
 {
     /// <summary>Still waiting for the shot; a stop in this state is unexpected.</summary>
     Waiting,
@@ -23,7 +23,7 @@ public enum RunOutcome
 
 /// <summary>One served message, as the report tells it.</summary>
 /// <param name="Raw">The captured bytes.</param>
-public sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls);
+internal sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,
@@ -31,7 +31,7 @@ public sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Cap
 /// and Kestrel keeps serving accepted connections while it stops), how the run ended (the first of
 /// "all served", "wait timed out" or "signalled" wins), and what the report needs.
 /// </summary>
-public sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneShotOptions> options, TimeProvider time)
+internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<OneShotOptions> options, TimeProvider time)
 {
     private readonly int _count = options.Value.Count;
     private readonly ConcurrentQueue<ServedMessage> _served = new();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KestrelOneShot.Tls;
 
-public static class ListenOptionsTlsExtensions
+internal static class ListenOptionsTlsExtensions
 {
     /// <summary>
     /// TLS 1.2 and 1.3 on a raw TCP endpoint, through Kestrel's own TLS middleware (<c>UseHttps</c>),

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KestrelOneShot.Tls;
 
 /// <summary>The certificate an endpoint serves, and what the start line and the report say of it.</summary>
-public sealed class ServerCertificate
+internal sealed class ServerCertificate
 {
     private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
 

@@ -14,7 +14,7 @@ namespace KestrelOneShot.Tls;
 /// <param name="Sni">The server name the client asked for, if it did.</param>
 /// <param name="Alpn">The ALPN protocol agreed, if any.</param>
 /// <param name="ClientCertificate">The client's certificate, if it gave one.</param>
-public sealed record TlsFacts(string Protocol, string CipherSuite, string? Sni, string? Alpn, ClientCertificateFacts? ClientCertificate)
+internal sealed record TlsFacts(string Protocol, string CipherSuite, string? Sni, string? Alpn, ClientCertificateFacts? ClientCertificate)
 {
     /// <summary>Null when the connection is not TLS.</summary>
     public static TlsFacts? From(IFeatureCollection features)
@@ -61,4 +61,4 @@ public sealed record TlsFacts(string Protocol, string CipherSuite, string? Sni, 
     };
 }
 
-public sealed record ClientCertificateFacts(string Subject, string Sha256);
+internal sealed record ClientCertificateFacts(string Subject, string Sha256);

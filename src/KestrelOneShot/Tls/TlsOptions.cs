@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KestrelOneShot.Tls;
 
 /// <summary>How an endpoint speaks TLS (<see cref="ListenOptionsTlsExtensions.UseTls"/>).</summary>
-public sealed class TlsOptions(ServerCertificate certificate)
+internal sealed class TlsOptions(ServerCertificate certificate)
 {
     public ServerCertificate Certificate { get; } = certificate;
 

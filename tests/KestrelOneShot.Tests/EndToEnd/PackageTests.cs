@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
 using System.Text.RegularExpressions;
 
 namespace KestrelOneShot.Tests.EndToEnd;
 
 /// <summary>
-/// The kit as users meet it: packed, then referenced by a new xunit project next to a user's own
-/// top-level-statements app, where the README's examples are compiled and run.
+/// The packages as users meet them: packed, then referenced by a new xunit project next to copies
+/// of a user's own apps (outside this repository's build settings), where a README's examples are
+/// compiled and run.
 /// </summary>
 public sealed partial class PackageTests : IDisposable
 {
@@ -13,30 +16,80 @@ public sealed partial class PackageTests : IDisposable
     private readonly string _version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
     [Fact]
-    public async Task TheReadmesExamplesPassInAProjectThatReferencesOnlyThePackedKit()
+    public async Task TheKitsReadmeExamplePassesInAProjectThatReferencesOnlyThePackedKit()
     {
-        var packages = Path.Combine(_folder, "packages");
-        var pack = await DotnetAsync(Repository.Root, "pack", "src/KestrelOneShot.Testing", "-o", packages, $"-p:PackageVersion={_version}", "-nologo");
-        Assert.True(pack.ExitCode == 0, pack.Output);
+        // Packing the kit packs its transport beside it, under the same version.
+        await PackAsync("src/KestrelOneShot.Testing");
+        Assert.True(File.Exists(Path.Combine(Packages, $"KestrelOneShot.InMemory.{_version}.nupkg")));
 
-        // The user's app: a copy of samples/LineProtocolApp, outside this repository's build settings.
-        var app = Directory.CreateDirectory(Path.Combine(_folder, "App")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "samples", "LineProtocolApp"), "*.cs*"))
+        var passed = await RunReadmeExamplesAsync("src/KestrelOneShot.Testing/README.md", "KestrelOneShot.Testing", []);
+
+        Assert.Equal(1, passed);
+    }
+
+    [Fact]
+    public async Task TheTransportsReadmeExamplesPassInAProjectThatReferencesOnlyThePackedTransport()
+    {
+        await PackAsync("src/KestrelOneShot.InMemory");
+        using (var package = ZipFile.OpenRead(Path.Combine(Packages, $"KestrelOneShot.InMemory.{_version}.nupkg")))
         {
-            File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
+            // Nothing of the one-shot server: neither its assembly nor a dependency on its packages.
+            Assert.DoesNotContain(package.Entries, entry => entry.Name == "KestrelOneShot.dll");
+            using var nuspec = new StreamReader(package.GetEntry("KestrelOneShot.InMemory.nuspec")!.Open());
+            Assert.DoesNotContain("id=\"KestrelOneShot", await nuspec.ReadToEndAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         }
 
-        await File.WriteAllTextAsync(Path.Combine(app, "LineProtocolApp.csproj"), """
+        var lineApp = CopySample("LineProtocolApp", "");
+        var httpApp = CopySample("HttpApp", """
+            <ItemGroup>
+              <PackageReference Include="Grpc.AspNetCore" Version="2.85.0" />
+              <Protobuf Include="Protos/greeter.proto" GrpcServices="Both" />
+            </ItemGroup>
+            """);
+        var passed = await RunReadmeExamplesAsync("src/KestrelOneShot.InMemory/README.md", "KestrelOneShot.InMemory", [lineApp, httpApp]);
+
+        Assert.Equal(3, passed);
+    }
+
+    private string Packages => Path.Combine(_folder, "packages");
+
+    private async Task PackAsync(string project)
+    {
+        var pack = await DotnetAsync(Repository.Root, "pack", project, "-o", Packages, $"-p:PackageVersion={_version}", "-nologo");
+        Assert.True(pack.ExitCode == 0, pack.Output);
+    }
+
+    /// <summary>A copy of <c>samples/<paramref name="name"/></c> with a project file of its own.</summary>
+    private string CopySample(string name, string items)
+    {
+        var source = Path.Combine(Repository.Root, "samples", name);
+        var app = Path.Combine(_folder, name);
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories).Where(file => !file.EndsWith(".csproj", StringComparison.Ordinal)))
+        {
+            var target = Path.Combine(app, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var project = Path.Combine(app, $"{name}.csproj");
+        File.WriteAllText(project, $"""
             <Project Sdk="Microsoft.NET.Sdk.Web">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
               </PropertyGroup>
+            {items}
             </Project>
-            """, TestContext.Current.CancellationToken);
+            """);
+        return project;
+    }
 
+    /// <summary>Writes the README's complete examples (its [Fact] blocks) into a new test project, runs it, and returns how many passed.</summary>
+    private async Task<int> RunReadmeExamplesAsync(string readmePath, string package, string[] apps)
+    {
         var tests = Directory.CreateDirectory(Path.Combine(_folder, "App.Tests")).FullName;
+        var references = string.Concat(apps.Select(app => $"""<ProjectReference Include="{app}" />"""));
         await File.WriteAllTextAsync(Path.Combine(tests, "App.Tests.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -48,13 +101,13 @@ public sealed partial class PackageTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <Using Include="Xunit" />
-                <PackageReference Include="KestrelOneShot.Testing" Version="{_version}" />
+                <PackageReference Include="{package}" Version="{_version}" />
                 <PackageReference Include="Microsoft.AspNetCore.Mvc.Testing" Version="10.0.15" />
                 <PackageReference Include="Microsoft.AspNetCore.TestHost" Version="10.0.15" />
                 <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
                 <PackageReference Include="xunit.v3" Version="3.2.2" />
                 <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
-                <ProjectReference Include="../App/LineProtocolApp.csproj" />
+                {references}
               </ItemGroup>
             </Project>
             """, TestContext.Current.CancellationToken);
@@ -62,13 +115,12 @@ public sealed partial class PackageTests : IDisposable
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
-                <add key="packed" value="{packages}" />
+                <add key="packed" value="{Packages}" />
               </packageSources>
             </configuration>
             """, TestContext.Current.CancellationToken);
-        var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"), TestContext.Current.CancellationToken);
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, readmePath), TestContext.Current.CancellationToken);
         var examples = CSharpBlocks().Matches(readme).Select(m => m.Groups["code"].Value).Where(code => code.Contains("[Fact]", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, examples.Length);
         for (var i = 0; i < examples.Length; i++)
         {
             await File.WriteAllTextAsync(Path.Combine(tests, $"ReadmeExample{i}.cs"), examples[i], TestContext.Current.CancellationToken);
@@ -77,17 +129,24 @@ public sealed partial class PackageTests : IDisposable
         var test = await DotnetAsync(tests, "test", "-nologo");
 
         Assert.True(test.ExitCode == 0, test.Output);
-        Assert.Matches(@"Passed:\s+2", test.Output);
+        var passed = PassedCount().Match(test.Output);
+        Assert.True(passed.Success, test.Output);
+        Assert.Equal(examples.Length, int.Parse(passed.Groups["n"].Value, CultureInfo.InvariantCulture));
+        return examples.Length;
     }
 
     public void Dispose()
     {
         Directory.Delete(_folder, recursive: true);
-        // The global package cache keeps what was restored; this run's build of the kit is nobody's.
-        var cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "kestreloneshot.testing", _version);
-        if (Directory.Exists(cached))
+        // The global package cache keeps what was restored; this run's build of the packages is nobody's.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (var id in new[] { "kestreloneshot.testing", "kestreloneshot.inmemory" })
         {
-            Directory.Delete(cached, recursive: true);
+            var cached = Path.Combine(cache, id, _version);
+            if (Directory.Exists(cached))
+            {
+                Directory.Delete(cached, recursive: true);
+            }
         }
     }
 
@@ -122,4 +181,7 @@ public sealed partial class PackageTests : IDisposable
 
     [GeneratedRegex("```csharp\\n(?<code>.*?)\\n```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlocks();
+
+    [GeneratedRegex(@"Passed:\s+(?<n>\d+)")]
+    private static partial Regex PassedCount();
 }

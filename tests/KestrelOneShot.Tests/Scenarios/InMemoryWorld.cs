@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net;
 
+using KestrelOneShot.InMemory;
 using KestrelOneShot.Testing.Hosting;
-using KestrelOneShot.Testing.Transport;
 
 using Microsoft.AspNetCore.Connections;
 

@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-using KestrelOneShot.Testing.Clients;
+using KestrelOneShot.InMemory;
 
 namespace KestrelOneShot.Tests;
 

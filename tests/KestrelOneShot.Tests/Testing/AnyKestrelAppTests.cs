@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-using KestrelOneShot.Testing.Transport;
+using KestrelOneShot.InMemory;
 
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

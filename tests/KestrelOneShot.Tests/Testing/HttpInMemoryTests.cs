@@ -8,8 +8,7 @@ using Grpc.Net.Client;
 using HttpApp;
 using HttpApp.Grpc;
 
-using KestrelOneShot.Testing.Clients;
-using KestrelOneShot.Testing.Transport;
+using KestrelOneShot.InMemory;
 
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

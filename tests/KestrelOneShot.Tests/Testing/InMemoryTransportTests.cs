@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 
-using KestrelOneShot.Testing.Transport;
+using KestrelOneShot.InMemory;
 
 using Microsoft.AspNetCore.Connections;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
+using KestrelOneShot.InMemory;
 using KestrelOneShot.ProxyProtocol;
-using KestrelOneShot.Testing.Clients;
 using KestrelOneShot.Testing.Hosting;
 
 namespace KestrelOneShot.Tests.Testing;
@@ -19,7 +19,7 @@ public sealed class KitClientsTests
     {
         Assert.Equal("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\n", Encoding.ASCII.GetString(ProxyHeaders.V1(Client, Destination)));
 
-        var v2 = ProxyHeaders.V2(IPEndPoint.Parse("[2001:db8::1]:443"), IPEndPoint.Parse("[::1]:9999"), new ProxyTlv(ProxyTlvTypes.Authority, "oneshot.test"u8.ToArray()));
+        var v2 = ProxyHeaders.V2(IPEndPoint.Parse("[2001:db8::1]:443"), IPEndPoint.Parse("[::1]:9999"), new ProxyHeaderTlv(ProxyTlvTypes.Authority, "oneshot.test"u8.ToArray()));
         Assert.Equal(ProxyParseStatus.Complete, ProxyHeaderParser.TryParse(new(v2), out var header, out _, out _));
         Assert.Equal(IPEndPoint.Parse("[2001:db8::1]:443"), header!.Source);
         Assert.Equal("oneshot.test", ProxyTlvValues.Decode(header.Tlvs).Authority);

@@ -3,9 +3,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-using KestrelOneShot.Testing.Clients;
+using KestrelOneShot.InMemory;
 using KestrelOneShot.Testing.Hosting;
-using KestrelOneShot.Testing.Transport;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,4 @@
-// The README quotes this file from "README example begins" to "README example ends": keep them in step.
+// README.md and the Testing package's README quote this file from "README example begins" to "README example ends": keep them in step.
 // README example begins
 using System.Text;
 

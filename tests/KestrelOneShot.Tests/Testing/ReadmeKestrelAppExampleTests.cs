@@ -1,9 +1,9 @@
-// The README quotes this file from "README example begins" to "README example ends": keep them in step.
+// The InMemory package's README quotes this file from "README example begins" to "README example ends": keep them in step.
 // README example begins
 using System.Net;
 using System.Text;
 
-using KestrelOneShot.Testing.Transport;
+using KestrelOneShot.InMemory;
 
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

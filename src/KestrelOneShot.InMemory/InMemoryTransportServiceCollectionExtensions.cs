@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>Puts Kestrel on an <see cref="InMemoryTransport"/>.</summary>
 public static class InMemoryTransportServiceCollectionExtensions

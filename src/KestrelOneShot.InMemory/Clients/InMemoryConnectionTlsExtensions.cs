@@ -2,9 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
-using KestrelOneShot.Testing.Transport;
-
-namespace KestrelOneShot.Testing.Clients;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>TLS over the client's end of an in-memory connection.</summary>
 public static class InMemoryConnectionTlsExtensions
@@ -16,8 +14,11 @@ public static class InMemoryConnectionTlsExtensions
         string serverName = "localhost",
         IEnumerable<string>? applicationProtocols = null,
         X509Certificate2? clientCertificate = null,
-        CancellationToken cancellationToken = default) =>
-        TlsClientHandshake.ConnectAsync(connection.AsStream(), trust, serverName, applicationProtocols, clientCertificate, cancellationToken);
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return TlsClientHandshake.ConnectAsync(connection.AsStream(), trust, serverName, applicationProtocols, clientCertificate, cancellationToken);
+    }
 }
 
 /// <summary>A TLS client over any stream: an in-memory connection's, or a socket's.</summary>
@@ -37,6 +38,9 @@ public static class TlsClientHandshake
         X509Certificate2? clientCertificate = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(trust);
+        ArgumentException.ThrowIfNullOrEmpty(serverName);
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
         try
         {

@@ -1,14 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
 
-using KestrelOneShot.Testing.Transport;
-
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KestrelOneShot.Testing.Clients;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>An app's real Kestrel in memory through <see cref="WebApplicationFactory{TEntryPoint}"/>, and a real <see cref="HttpClient"/> to it.</summary>
 public static class InMemoryKestrelFactoryExtensions

@@ -1,4 +1,4 @@
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>
 /// How one direction of an in-memory connection delivers its bytes: in small segments, slowly, or

@@ -5,7 +5,7 @@ using System.Threading.Channels;
 
 using Microsoft.AspNetCore.Connections;
 
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory.Internal;
 
 /// <summary>
 /// A bound in-memory endpoint. A client's connect completes when Kestrel accepts it; connects still

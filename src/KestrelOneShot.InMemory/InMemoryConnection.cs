@@ -2,11 +2,13 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 
+using KestrelOneShot.InMemory.Internal;
+
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>
 /// One end of an in-memory connection; the server's end goes to Kestrel, the client's to the test.
@@ -83,6 +85,8 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         NetworkConditions? toServer = null,
         NetworkConditions? toClient = null)
     {
+        ArgumentNullException.ThrowIfNull(serverEndPoint);
+        ArgumentNullException.ThrowIfNull(clientEndPoint);
         options ??= InMemoryTransport.PipeOptionsFor(InMemoryTransport.DefaultBufferSize);
         var serverward = new Pipe(options);
         var clientward = new Pipe(options);

@@ -2,14 +2,13 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-
 using System.Security.Cryptography.X509Certificates;
 
-using KestrelOneShot.Testing.Clients;
+using KestrelOneShot.InMemory.Internal;
 
 using Microsoft.AspNetCore.Connections;
 
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>
 /// A transport with no sockets: Kestrel binds its endpoints here (<see cref="IConnectionListenerFactory"/>)
@@ -105,7 +104,7 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     /// <c>localhost</c> is 127.0.0.1, then ::1. With no listener there, the connect is refused at once
     /// with a <see cref="SocketException"/> that names the endpoint and what is bound.
     /// </summary>
-    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken = default)
+    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         foreach (var candidate in Candidates(endpoint))

@@ -1,4 +1,4 @@
-namespace KestrelOneShot.Testing.Clients;
+namespace KestrelOneShot.InMemory.Internal;
 
 /// <summary>
 /// Says why HTTP/2 with prior knowledge failed in cleartext: Kestrel speaks it there only on an

@@ -1,4 +1,4 @@
-namespace KestrelOneShot.Testing.Transport;
+namespace KestrelOneShot.InMemory.Internal;
 
 /// <summary>
 /// The <see cref="Stream"/> view of one end of an in-memory connection. Disposing it closes that end,

@@ -3,9 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-using KestrelOneShot.ProxyProtocol;
-
-namespace KestrelOneShot.Testing.Clients;
+namespace KestrelOneShot.InMemory;
 
 /// <summary>
 /// PROXY protocol headers as a proxy sends them (HAProxy's specification), to write as the first
@@ -18,6 +16,8 @@ public static class ProxyHeaders
     /// <summary>Version 1: <c>PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\n</c>.</summary>
     public static byte[] V1(IPEndPoint source, IPEndPoint destination)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
         if (source.AddressFamily != destination.AddressFamily)
         {
             throw new ArgumentException("Both endpoints must be of one address family.", nameof(destination));
@@ -28,8 +28,11 @@ public static class ProxyHeaders
     }
 
     /// <summary>Version 2, command PROXY over TCP, with any TLVs after the addresses.</summary>
-    public static byte[] V2(IPEndPoint source, IPEndPoint destination, params IEnumerable<ProxyTlv> tlvs)
+    public static byte[] V2(IPEndPoint source, IPEndPoint destination, params IEnumerable<ProxyHeaderTlv> tlvs)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(tlvs);
         if (source.AddressFamily != destination.AddressFamily)
         {
             throw new ArgumentException("Both endpoints must be of one address family.", nameof(destination));
@@ -59,7 +62,7 @@ public static class ProxyHeaders
         return header;
     }
 
-    private static byte[] Tlv(ProxyTlv tlv)
+    private static byte[] Tlv(ProxyHeaderTlv tlv)
     {
         var bytes = new byte[3 + tlv.Value.Length];
         bytes[0] = tlv.Type;
@@ -68,3 +71,11 @@ public static class ProxyHeaders
         return bytes;
     }
 }
+
+/// <summary>
+/// A PROXY protocol v2 TLV (type, length, value) to send after the addresses: for example type 0x02,
+/// the authority (the TLS SNI the proxy saw), or 0x01, the ALPN it negotiated.
+/// </summary>
+/// <param name="Type">The TLV's type byte (the specification's PP2_TYPE_* values).</param>
+/// <param name="Value">The TLV's value; its length is written before it.</param>
+public sealed record ProxyHeaderTlv(byte Type, byte[] Value);
