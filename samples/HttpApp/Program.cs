@@ -8,7 +8,8 @@ namespace HttpApp;
 /// <summary>
 /// Endpoints: 5080 (HTTP/1.1; HTTP/2 only through ALPN, so not in cleartext), 5081 (HTTP/2 only:
 /// prior knowledge), and 5443 (HTTPS, HTTP/1.1 and HTTP/2 by ALPN) when <c>Https:CertificatePath</c>
-/// and <c>Https:KeyPath</c> name PEM files.
+/// and <c>Https:KeyPath</c> name PEM files. <c>Ports:Http</c>, <c>Ports:Http2</c> and <c>Ports:Https</c>
+/// move them, for tests that run the app on sockets side by side.
 /// </summary>
 public sealed class Program
 {
@@ -30,12 +31,13 @@ public sealed class Program
         builder.Services.AddGrpc();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            kestrel.ListenLocalhost(HttpPort);
-            kestrel.ListenLocalhost(Http2Port, listen => listen.Protocols = HttpProtocols.Http2);
+            int Port(string name, int fallback) => context.Configuration.GetValue($"Ports:{name}", fallback);
+            kestrel.ListenLocalhost(Port("Http", HttpPort));
+            kestrel.ListenLocalhost(Port("Http2", Http2Port), listen => listen.Protocols = HttpProtocols.Http2);
             if (context.Configuration["Https:CertificatePath"] is { } certificate && context.Configuration["Https:KeyPath"] is { } key)
             {
                 var pem = X509Certificate2.CreateFromPemFile(certificate, key);
-                kestrel.ListenLocalhost(HttpsPort, listen => listen.UseHttps(pem));
+                kestrel.ListenLocalhost(Port("Https", HttpsPort), listen => listen.UseHttps(pem));
             }
         });
 

@@ -43,6 +43,9 @@ internal sealed class RealProxy : IAsyncDisposable
               timeout connect 2s
               timeout client 10s
               timeout server 10s
+              # Without it a check's whole budget is its interval: a TLS check against a server still
+              # warming up on a loaded machine fails and marks it down.
+              timeout check 5s
             frontend fe
               bind {frontend} {bindOptions}
               default_backend be

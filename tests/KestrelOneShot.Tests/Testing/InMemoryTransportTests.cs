@@ -9,34 +9,16 @@ using Microsoft.AspNetCore.Connections;
 
 namespace KestrelOneShot.Tests.Testing;
 
+/// <summary>
+/// What only the in-memory transport has or promises beyond a socket (the shared semantics are
+/// <see cref="TransportScenarios"/>): an abort is a reset, refusals that name what is bound,
+/// pending connects, the stream view, the buffer size.
+/// </summary>
 public sealed class InMemoryTransportTests
 {
     private static readonly IPEndPoint Endpoint = new(IPAddress.Loopback, 9999);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
-
-    [Fact]
-    public async Task TheClientsEndOfOutputIsTheServersEndOfInput()
-    {
-        var (_, server, client) = await ConnectedPairAsync();
-
-        await client.Transport.Output.WriteAsync("abc"u8.ToArray(), Cancellation);
-        await client.Transport.Output.CompleteAsync();
-
-        Assert.Equal(("abc", true), await ReadToEndAsync(server.Transport.Input));
-    }
-
-    [Fact]
-    public async Task TheServerClosingIsTheClientsEndOfStream()
-    {
-        var (_, server, client) = await ConnectedPairAsync();
-
-        await server.Transport.Output.WriteAsync("bye"u8.ToArray(), Cancellation);
-        await server.DisposeAsync();
-
-        Assert.Equal(("bye", true), await ReadToEndAsync(client.Transport.Input));
-        await server.ConnectionClosed.WhenCancelled().Within();
-    }
 
     [Fact]
     public async Task AnAbortIsAResetForThePeerAndAnAbortForItself()
@@ -51,51 +33,6 @@ public sealed class InMemoryTransportTests
         await Assert.ThrowsAsync<ConnectionAbortedException>(async () => await client.Transport.Input.ReadAsync(Cancellation));
         await server.ConnectionClosed.WhenCancelled().Within();
         await client.ConnectionClosed.WhenCancelled().Within();
-    }
-
-    [Fact]
-    public async Task BothEndsKnowTheirLocalAndRemoteEndpoints()
-    {
-        var (_, server, client) = await ConnectedPairAsync();
-
-        Assert.Equal(Endpoint, server.LocalEndPoint);
-        Assert.Equal(Endpoint, client.RemoteEndPoint);
-        Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
-        Assert.Equal(IPAddress.Loopback, Assert.IsType<IPEndPoint>(client.LocalEndPoint).Address);
-    }
-
-    [Fact]
-    public async Task CarriesManyConnectionsAtOnce()
-    {
-        var transport = new InMemoryTransport();
-        await using var listener = await transport.BindAsync(Endpoint, Cancellation);
-        var echo = Task.Run(async () =>
-        {
-            var served = new List<Task>();
-            for (var i = 0; i < 200; i++)
-            {
-                var connection = (await listener.AcceptAsync(Cancellation))!;
-                served.Add(Task.Run(async () =>
-                {
-                    var (text, _) = await ReadToEndAsync(connection.Transport.Input);
-                    await connection.Transport.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text.ToUpperInvariant()), Cancellation);
-                    await connection.DisposeAsync();
-                }, Cancellation));
-            }
-
-            await Task.WhenAll(served);
-        }, Cancellation);
-
-        var replies = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
-        {
-            await using var client = await transport.ConnectInMemoryAsync(Endpoint, Cancellation).AsTask().Within();
-            await client.Transport.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"client {i}"), Cancellation);
-            await client.Transport.Output.CompleteAsync();
-            return (await ReadToEndAsync(client.Transport.Input)).Text;
-        }));
-        await echo.Within();
-
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"CLIENT {i}"), replies);
     }
 
     [Fact]
@@ -119,14 +56,11 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task BindsLikeAnOperatingSystem()
+    public async Task ListsWhatIsBound()
     {
         var transport = new InMemoryTransport();
         await using var first = await transport.BindAsync(Endpoint, Cancellation);
-
-        await Assert.ThrowsAsync<AddressInUseException>(async () => await transport.BindAsync(Endpoint, Cancellation));
         await using var dynamic = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), Cancellation);
-        Assert.NotEqual(0, Assert.IsType<IPEndPoint>(dynamic.EndPoint).Port);
         Assert.Equal([Endpoint, dynamic.EndPoint], transport.BoundEndPoints.Order(Comparer<EndPoint>.Create((a, b) => ((IPEndPoint)a).Port.CompareTo(((IPEndPoint)b).Port))));
     }
 
@@ -162,24 +96,6 @@ public sealed class InMemoryTransportTests
     }
 
     [Fact]
-    public async Task ALoopbackOrLocalhostConnectReachesAListenerBoundOnAnyAddress()
-    {
-        var transport = new InMemoryTransport();
-        await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.IPv6Any, 7000), Cancellation);
-
-        foreach (var dialled in new EndPoint[] { new IPEndPoint(IPAddress.Loopback, 7000), new IPEndPoint(IPAddress.IPv6Loopback, 7000), new DnsEndPoint("localhost", 7000) })
-        {
-            var connecting = transport.ConnectInMemoryAsync(dialled, Cancellation).AsTask();
-            var server = Assert.IsType<InMemoryConnection>(await listener.AcceptAsync(Cancellation).AsTask().Within());
-            await using var client = await connecting.Within();
-
-            Assert.Equal(7000, Assert.IsType<IPEndPoint>(server.LocalEndPoint).Port);
-            Assert.True(IPAddress.IsLoopback(Assert.IsType<IPEndPoint>(server.LocalEndPoint).Address), $"{server.LocalEndPoint} for {dialled}");
-            await server.DisposeAsync();
-        }
-    }
-
-    [Fact]
     public async Task AConnectNobodyListensForIsRefusedNamingWhatIsBound()
     {
         var transport = new InMemoryTransport();
@@ -189,17 +105,6 @@ public sealed class InMemoryTransportTests
 
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
         Assert.Equal("Connection refused: no listener on 127.0.0.1:5000 in this in-memory transport; bound: 127.0.0.1:9999.", refused.Message);
-    }
-
-    [Fact]
-    public async Task EachDirectionHoldsMegabytesBeforeTheWriterWaits()
-    {
-        var (_, _, client) = await ConnectedPairAsync();
-
-        // Nobody reads: an HTTP/1.1 client sends its whole body before it reads, as into a socket's buffers.
-        var flush = await client.Transport.Output.WriteAsync(new byte[2 * 1024 * 1024], Cancellation).AsTask().Within();
-
-        Assert.False(flush.IsCompleted);
     }
 
     [Fact]
@@ -227,21 +132,7 @@ public sealed class InMemoryTransportTests
         return (listener, server, await connecting.Within());
     }
 
-    private static async Task<(string Text, bool Completed)> ReadToEndAsync(PipeReader input)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync(Cancellation).AsTask().Within();
-            if (result.IsCompleted)
-            {
-                var text = System.Text.Encoding.ASCII.GetString(result.Buffer.ToArray());
-                input.AdvanceTo(result.Buffer.End);
-                return (text, true);
-            }
-
-            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        }
-    }
+    private static Task<(string Text, bool Completed)> ReadToEndAsync(PipeReader input) => TransportScenarios.ReadToEndAsync(input);
 }
 
 internal static class CancellationTokenExtensions
