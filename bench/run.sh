@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--also "LABEL=AOT-BINARY [SWITCH ...];…"]
+# The benchmark, in one command (from anywhere):  bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--skip-http] [--also "LABEL=AOT-BINARY [SWITCH ...];…"]
 # Installs what it needs when it can (g++/gcc, OpenSSL's headers, netcat-openbsd, perf), builds the
 # C++ reference (g++ -O2) and the native start-up harness (bench/harness/startup.c), publishes
 # Kestrel alone (bench/reference/BareKestrel) and KestrelOneShot as Native AOT, and KestrelOneShot
@@ -9,21 +9,24 @@
 #      ratios to the C++ reference and to Kestrel alone, then the harness check: its CPU over the
 #      whole run, and the C++ reference timed by perf stat around the same binary;
 #   2. the probe flood against the AOT binary;
-#   3. the handler over in-memory pipes with BenchmarkDotNet (time and allocated bytes per exchange).
+#   3. the handler over in-memory pipes with BenchmarkDotNet (time and allocated bytes per exchange);
+#   4. in-memory Kestrel for HTTP apps (samples/HttpApp) against TestServer and loopback sockets:
+#      per test (factory, start, one GET, dispose) and per request (HTTP/1.1 and h2c), interleaved.
 # --also adds rows for other builds or switches of the AOT binary (a server given --tls is talked
 # to over TLS). Paths must not contain spaces (the harness splits a server's command on them).
 # A benchmark, not a test: CI builds the .NET projects but never times anything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/artifacts/bench"
-runs=20 handler=1 flood=1 also=""
+runs=20 handler=1 flood=1 http=1 also=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --skip-handler) handler=0; shift ;;
     --skip-flood) flood=0; shift ;;
+    --skip-http) http=0; shift ;;
     --also) also=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--also 'LABEL=AOT-BINARY [SWITCH ...];…']" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--runs N] [--skip-handler] [--skip-flood] [--skip-http] [--also 'LABEL=AOT-BINARY [SWITCH ...];…']" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
@@ -86,4 +89,10 @@ if [ "$handler" = 1 ]; then
   echo
   echo "## The handler over in-memory pipes (BenchmarkDotNet)"
   (cd "$out" && "${bench[@]}" handler --filter '*' --exporters github 2>&1 | sed -n '/^| Method/,/^$/p')
+fi
+if [ "$http" = 1 ]; then
+  echo
+  echo "## In-memory Kestrel for HTTP apps (samples/HttpApp)"
+  # WebApplicationFactory finds the app's content root from the manifest beside the program.
+  (cd "$(dirname "${bench[1]}")" && "${bench[@]}" http --rounds 10 --starts 20 --requests 4000)
 fi

@@ -6,10 +6,12 @@ using KestrelOneShot.Bench;
 // harness (bench/harness/startup.c):
 //   handler [BenchmarkDotNet arguments]                  the handler over pipes
 //   flood --aot PATH [--probes 1000] [--seconds 10]      probes while serving
+//   http [--rounds 10] [--starts 20] [--requests 2000]   in-memory Kestrel against TestServer and loopback sockets
 return args.FirstOrDefault() switch
 {
     "handler" => RunHandler(args[1..]),
     "flood" => ProbeFlood.Run(BenchArguments.Parse(args[1..])),
+    "http" => await HttpInMemoryComparison.RunAsync(BenchArguments.Parse(args[1..])),
     var other => Usage(other),
 };
 
@@ -21,6 +23,6 @@ static int RunHandler(string[] args)
 
 static int Usage(string? mode)
 {
-    Console.Error.WriteLine($"unknown mode '{mode}': handler or flood (see bench/run.sh)");
+    Console.Error.WriteLine($"unknown mode '{mode}': handler, flood or http (see bench/run.sh)");
     return 2;
 }
