@@ -179,8 +179,16 @@ public static class OneShotHost
         var (help, error) = CommandLineSwitches.Inspect(args);
         if (help)
         {
-            await setup.Out.WriteAsync(CommandLineSwitches.Usage);
-            await setup.Out.FlushAsync(cancellationToken);
+            try
+            {
+                await setup.Out.WriteAsync(CommandLineSwitches.Usage);
+                await setup.Out.FlushAsync(cancellationToken);
+            }
+            catch (IOException)
+            {
+                // The reader stopped early (`--help | head -1`): reading part of a help text is normal use.
+            }
+
             return ExitCodes.Served;
         }
 

@@ -186,6 +186,15 @@ internal static class ProxyHeaderParser
             return ProxyParseStatus.Complete;
         }
 
+        if (family != 0 && transport == 0)
+        {
+            // An address family over an UNSPEC transport: the specification says to ignore the
+            // address information, and where the TLVs start is then unknown, so the whole block is
+            // skipped as HAProxy does; the connection's own endpoints stand.
+            header = new ProxyHeader(2, ProxyCommand.Proxy, null, null, []);
+            return ProxyParseStatus.Complete;
+        }
+
         var addressLength = family switch
         {
             1 => 12,
@@ -240,6 +249,12 @@ internal static class ProxyHeaderParser
                 return $"v2 header has a TLV of {length} bytes that overruns the header";
             }
 
+            if (rest[0] == ProxyTlvTypes.Crc32C && length != 4)
+            {
+                // A mis-sized checksum would otherwise skip the integrity check (2.2.3: a 32-bit number).
+                return $"v2 header has a CRC32C TLV of {length} bytes, not 4";
+            }
+
             tlvs.Add(new ProxyTlv(rest[0], rest.Slice(3, length).ToArray()));
             rest = rest[(3 + length)..];
         }
@@ -276,7 +291,7 @@ internal static class ProxyHeaderParser
         while (at + 3 <= body.Length)
         {
             var length = BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(at + 1));
-            if (body[at] == ProxyTlvTypes.Crc32C && length == 4)
+            if (body[at] == ProxyTlvTypes.Crc32C)
             {
                 var expected = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(at + 3));
                 var copy = (byte[])body.Clone();

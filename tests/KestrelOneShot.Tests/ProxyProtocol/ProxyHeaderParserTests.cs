@@ -97,6 +97,35 @@ public sealed class ProxyHeaderParserTests
         Assert.Equal(header.Length, consumed);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void AV2HeaderWhoseCrc32CIsNotFourBytesIsRejected(int length)
+    {
+        byte[] header = [.. V2Signature, 0x21, 0x11, 0x00, (byte)(12 + 3 + length), 127, 0, 0, 1, 10, 0, 0, 2, 0x9C, 0x40, 0x27, 0x0F, ProxyTlvTypes.Crc32C, 0x00, (byte)length, .. new byte[length]];
+
+        Assert.Equal((ProxyParseStatus.Invalid, $"v2 header has a CRC32C TLV of {length} bytes, not 4"), ParseStatusAndError(header));
+    }
+
+    [Theory]
+    [InlineData(0x10)]
+    [InlineData(0x20)]
+    [InlineData(0x30)]
+    public void AV2AddressFamilyOverAnUnspecTransportLeavesTheConnectionsEndpoints(byte familyAndTransport)
+    {
+        // Family 0x20 followed directly by TLVs: reading 36 address bytes would make a client of them.
+        byte[] header = [.. V2Signature, 0x21, familyAndTransport, 0x00, 7, 0x04, 0x00, 0x04, 0xFF, 0xFF, 0x01, 0x00];
+
+        var (status, parsed, consumed, _) = Parse(header);
+
+        Assert.Equal(ProxyParseStatus.Complete, status);
+        Assert.Equal(header.Length, consumed);
+        Assert.Equal(ProxyCommand.Proxy, parsed!.Command);
+        Assert.Null(parsed.Source);
+        Assert.Null(parsed.Destination);
+    }
+
     [Fact]
     public void TheCrc32CIsTheCastagnoliChecksum() => Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
 
