@@ -1,4 +1,4 @@
-using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Connections;
 
 namespace KestrelOneShot.Testing.Hosting;
 

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 
 using KestrelOneShot.Connections;
+using KestrelOneShot.Diagnosis;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -94,8 +95,9 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
                     input.AdvanceTo(buffer.Start); // Nothing consumed: the rest of the pipeline reads it all.
                     return (HeaderRead.Plain, null);
                 case ProxyParseStatus.NoHeader:
+                    var began = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return Reject(connection, "no PROXY protocol header, and one is required");
+                    return Reject(connection, $"expected a PROXY protocol header, got {began.Describe()}: {MissingHeaderHint(began.Kind)}");
                 case ProxyParseStatus.Invalid:
                     input.AdvanceTo(buffer.End);
                     return Reject(connection, error);
@@ -108,6 +110,16 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             }
         }
     }
+
+    /// <summary>What an operator most likely got wrong, from what arrived instead of a header.</summary>
+    private static string MissingHeaderHint(FirstBytesKind kind) => kind switch
+    {
+        FirstBytesKind.TlsClientHello => "the proxy sends no PROXY header, or sends it inside TLS",
+        FirstBytesKind.Http1Request => "a proxy in HTTP mode or an HTTP health check sends no PROXY header",
+        FirstBytesKind.Http2Preface => "an HTTP/2 client or proxy sends no PROXY header",
+        FirstBytesKind.SshBanner => "an SSH client reached this port",
+        _ => "the proxy sends no PROXY header (send-proxy / proxy_protocol on)",
+    };
 
     /// <summary>A connection that sent nothing is a probe: logged at debug level, closed.</summary>
     private (HeaderRead, ProxyHeader?) Probe(ConnectionContext connection, string how)

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Connections;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
 using KestrelOneShot.Tls;

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Text;
 
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Connections;
 using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Tests.ConnectionHandling;

@@ -25,9 +25,8 @@ public sealed class RealTlsProxyTests : IDisposable
     [InlineData("send-proxy-v2 ssl verify none check check-ssl check-send-proxy inter 300ms", "required")]
     public async Task HaproxyTlsHealthChecksAreProbesAndTheClientIsServedOverTls(string serverOptions, string proxyProtocol)
     {
-        // With check-send-proxy a check is a v2 LOCAL header, then the handshake. The interval is
-        // also the check's connect-and-handshake timeout, and a just-started (JIT-compiled) app's
-        // first handshakes need more than the 50 ms the plain checks get.
+        // With check-send-proxy a check is a v2 LOCAL header, then the handshake. A just-started
+        // (JIT-compiled) app's first handshakes need a longer interval than the plain checks' 50 ms.
         var (server, endpoints) = await ServerProcess.StartReadyAsync("--tls", "--proxy-protocol", proxyProtocol, "--report", Report, Debug);
         await using var running = server;
         await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], serverOptions);
@@ -42,6 +41,25 @@ public sealed class RealTlsProxyTests : IDisposable
         using var json = ReadReport();
         Assert.True(json.RootElement.GetProperty("probes").GetInt32() >= 3);
         Assert.StartsWith("TLSv1.", json.RootElement.GetProperty("served")[0].GetProperty("tls").GetProperty("protocol").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HaproxyReEncryptingWithoutSendProxyIsNamedAsATlsClientHelloWithAHint()
+    {
+        // The mistake: `server … ssl` to a listener that requires a PROXY header, without send-proxy.
+        var (server, endpoints) = await ServerProcess.StartReadyAsync("--proxy-protocol", "required", "--wait-timeout", "3s");
+        await using var running = server;
+        await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], "ssl verify none sni str(route.test) alpn h2,http/1.1");
+
+        var answer = await SocketClient.ExchangeAsync(haproxy.Frontend, "through\n"u8.ToArray());
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal("", answer.Text);
+        Assert.Equal(4, exitCode);
+        Assert.Empty(stdout);
+        Assert.Contains(server.StderrLines, line => line.EndsWith(
+            " closed: expected a PROXY protocol header, got a TLS ClientHello (SNI route.test, ALPN h2,http/1.1): the proxy sends no PROXY header, or sends it inside TLS",
+            StringComparison.Ordinal));
     }
 
     [Fact]

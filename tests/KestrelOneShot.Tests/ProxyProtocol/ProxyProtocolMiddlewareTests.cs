@@ -131,7 +131,9 @@ public sealed class ProxyProtocolMiddlewareTests
 
     public static TheoryData<byte[], string> BadHeaders => new()
     {
-        { "hello\n"u8.ToArray(), "no PROXY protocol header, and one is required" },
+        { "hello\n"u8.ToArray(), "expected a PROXY protocol header, got bytes that name no protocol (\"hello\", hex 68656c6c6f0a): the proxy sends no PROXY header (send-proxy / proxy_protocol on)" },
+        { "GET / HTTP/1.1\r\nHost: route.test\r\n\r\n"u8.ToArray(), "expected a PROXY protocol header, got an HTTP/1.1 request (GET /, Host route.test): a proxy in HTTP mode or an HTTP health check sends no PROXY header" },
+        { "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), "expected a PROXY protocol header, got an HTTP/2 connection preface: an HTTP/2 client or proxy sends no PROXY header" },
         { Encoding.ASCII.GetBytes("PROXY TCP4 " + new string('9', 120)), "v1 header has no CRLF within 107 bytes" },
         { [.. V2Signature, 0x31, 0x11, 0x00, 0x0C], "v2 header has unknown version 3" },
         { [.. V2Signature, 0x2F, 0x11, 0x00, 0x0C], "v2 header has unknown command 15" },

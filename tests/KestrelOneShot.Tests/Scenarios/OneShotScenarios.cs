@@ -182,6 +182,58 @@ public abstract class OneShotScenarios(IOneShotWorld world)
         Assert.DoesNotContain(run.Stderr, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("warn:", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string> ClientsWithoutAProxyHeader => new()
+    {
+        { "tls", "a TLS ClientHello (SNI route.test, ALPN h2,http/1.1): the proxy sends no PROXY header, or sends it inside TLS" },
+        { "http1", "an HTTP/1.1 request (GET /health, Host route.test): a proxy in HTTP mode or an HTTP health check sends no PROXY header" },
+        { "http2", "an HTTP/2 connection preface: an HTTP/2 client or proxy sends no PROXY header" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClientsWithoutAProxyHeader))]
+    public async Task AConnectionWithoutTheRequiredProxyHeaderIsNamedWithAHint(string sender, string named)
+    {
+        await using var server = await world.StartAsync("--proxy-protocol", "required");
+        var endpoint = server.EndPoints[0];
+
+        await using (var wrong = await server.ConnectAsync(endpoint))
+        {
+            switch (sender)
+            {
+                case "tls":
+                    // A proxy that re-encrypts and sends no header: a real ClientHello, then the server closes.
+                    using (var tls = new System.Net.Security.SslStream(wrong.AsStream()))
+                    {
+                        await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+                        {
+                            TargetHost = "route.test",
+                            ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11],
+                        }, TestContext.Current.CancellationToken)).Within();
+                    }
+
+                    break;
+                case "http1":
+                    await wrong.SendAsync("GET /health HTTP/1.1\r\nHost: route.test\r\n\r\n"u8.ToArray());
+                    await wrong.ReadToEndAsync();
+                    break;
+                default:
+                    await wrong.SendAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray());
+                    await wrong.ReadToEndAsync();
+                    break;
+            }
+        }
+
+        await using var real = await server.ConnectAsync(endpoint);
+        await real.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\nhello\n"u8.ToArray());
+        var answer = await real.ReadToEndAsync();
+        var run = await server.ExitAsync();
+
+        Assert.Equal(Answer, answer.Text);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(run.Stderr, line => line.StartsWith("warn: Connection ", StringComparison.Ordinal)
+            && line.EndsWith($" closed: expected a PROXY protocol header, got {named}", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task NothingServedBeforeWaitTimeoutExitsFour()
     {

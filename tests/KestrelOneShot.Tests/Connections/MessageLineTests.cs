@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text;
 
-using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Connections;
 
-namespace KestrelOneShot.Tests.ConnectionHandling;
+namespace KestrelOneShot.Tests.Connections;
 
 public sealed class MessageLineTests
 {

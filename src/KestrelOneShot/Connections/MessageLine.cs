@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace KestrelOneShot.ConnectionHandling;
+namespace KestrelOneShot.Connections;
 
 /// <summary>
 /// Turns the captured bytes into the line printed on stdout, <c>The message was: &lt;msg&gt;</c>:
