@@ -82,7 +82,7 @@ public sealed class ExhaustionTests
         Assert.Equal("Good talking to you\n", answer.Text);
         Assert.Equal("The message was: still here\n", stdout);
         Assert.Equal(0, exitCode);
-        var rejected = server.StderrLines.Count(l => l.StartsWith("warn: Connection ", StringComparison.Ordinal) && l.Contains("closed: no PROXY protocol header", StringComparison.Ordinal));
+        var rejected = server.StderrLines.Count(l => l.StartsWith("warn: Connection ", StringComparison.Ordinal) && l.Contains("closed: expected a PROXY protocol header, got an HTTP/1.1 request (GET /, Host x)", StringComparison.Ordinal));
         Assert.InRange(rejected, 1, BadHeaders / 10);
         Assert.Contains(server.StderrLines, l => l.StartsWith("warn: HeaderRejected: ", StringComparison.Ordinal) && l.EndsWith(" not shown", StringComparison.Ordinal));
     }
