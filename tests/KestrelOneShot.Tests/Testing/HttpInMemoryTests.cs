@@ -1,17 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.WebSockets;
-using System.Text;
-
-using Grpc.Net.Client;
-
-using HttpApp;
-using HttpApp.Grpc;
 
 using KestrelOneShot.InMemory;
-
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KestrelOneShot.Tests.Testing;
 
