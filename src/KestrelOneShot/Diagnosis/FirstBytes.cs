@@ -49,17 +49,4 @@ internal sealed record FirstBytes(FirstBytesKind Kind, string Hex)
         FirstBytesKind.SshBanner => $"an SSH banner ({Detail})",
         _ => $"bytes that name no protocol (\"{Detail}\", hex {Hex})",
     };
-
-    /// <summary>Short, for a summary of many: "TLS ClientHello".</summary>
-    public string KindName => Kind switch
-    {
-        FirstBytesKind.Nothing => "nothing",
-        FirstBytesKind.ProxyV1 => "PROXY v1 header",
-        FirstBytesKind.ProxyV2 => "PROXY v2 header",
-        FirstBytesKind.TlsClientHello => "TLS ClientHello",
-        FirstBytesKind.Http1Request => $"{Detail} request",
-        FirstBytesKind.Http2Preface => "HTTP/2 preface",
-        FirstBytesKind.SshBanner => "SSH banner",
-        _ => "unrecognised bytes",
-    };
 }

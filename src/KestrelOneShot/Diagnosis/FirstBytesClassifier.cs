@@ -18,6 +18,8 @@ internal static class FirstBytesClassifier
 
     private const int HexBytes = 16;
 
+    private const int MaxPrintable = 128;
+
     private static ReadOnlySpan<byte> ProxyV2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 
     private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
@@ -218,8 +220,12 @@ internal static class FirstBytesClassifier
     }
 
     /// <summary>As the message line prints bytes: UTF-8, control characters escaped.</summary>
-    private static string Printable(ReadOnlySpan<byte> bytes) =>
-        MessageLine.Format(new ReadOnlySequence<byte>(bytes.ToArray()))[MessageLine.Prefix.Length..];
+    // Capped, so that a request target of kilobytes cannot make a warning line of kilobytes.
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var text = MessageLine.Format(new ReadOnlySequence<byte>(bytes[..Math.Min(bytes.Length, MaxPrintable)].ToArray()))[MessageLine.Prefix.Length..];
+        return bytes.Length > MaxPrintable ? text + "…" : text;
+    }
 
     // A prefix cut short still counts once it is long enough to be told from other protocols.
     private static bool StartsWith(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> prefix) =>

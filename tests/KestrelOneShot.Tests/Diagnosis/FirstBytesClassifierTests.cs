@@ -48,6 +48,15 @@ public sealed class FirstBytesClassifierTests
         Assert.Equal(described, Classify(Encoding.UTF8.GetBytes(sent)).Describe());
 
     [Fact]
+    public void ALongTargetIsCappedSoTheWarningLineStaysShort()
+    {
+        var named = Classify(Encoding.ASCII.GetBytes($"GET /{new string('a', 10_000)} HTTP/1.1\r\n\r\n"));
+
+        Assert.Equal(129, named.Target!.Length);
+        Assert.EndsWith("…", named.Target, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AProxyV2HeaderIsNamedWithItsCommandAndFamily()
     {
         byte[] header = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x21, 0x00, 0x24];
