@@ -5,6 +5,7 @@ using System.Text;
 
 using KestrelOneShot.Configuration;
 using KestrelOneShot.Connections;
+using KestrelOneShot.Diagnosis;
 using KestrelOneShot.Output;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
@@ -77,15 +78,16 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         if (buffer.IsEmpty)
         {
             input.AdvanceTo(buffer.End);
-            connection.SetVerdict(ConnectionVerdict.Probe);
+            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, "closed without sending data");
             OneShotConnectionHandlerLog.ProbeClosedEmpty(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
 
         if (!_run.TryTakeShot())
         {
+            var began = FirstBytesClassifier.Classify(buffer);
             input.AdvanceTo(buffer.End);
-            connection.SetVerdict(ConnectionVerdict.TurnedAway);
+            connection.SetVerdict(ConnectionVerdict.TurnedAway, ConnectionStage.Read, "every shot was already taken", began);
             OneShotConnectionHandlerLog.ShotAlreadyTaken(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
@@ -96,6 +98,11 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         var capped = buffer.Length > message.Length;
         var proxy = connection.Features.Get<ProxyHeader>();
         var tls = TlsFacts.From(connection.Features);
+        if (proxy is null)
+        {
+            WarnOfAProxyHeaderInTheMessage(connection, message, tls is not null);
+        }
+
         // Kept for the report only: without one, the printed line is the exchange's one allocation.
         var served = _run.KeepsServedMessages
             ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls)
@@ -108,6 +115,25 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         {
             _run.ShotServed(served);
         }
+    }
+
+    /// <summary>
+    /// A message that begins with a PROXY header is served as it came (it is the contract), but it
+    /// means a proxy sends one that nobody reads: said once, with what to change.
+    /// </summary>
+    private void WarnOfAProxyHeaderInTheMessage(ConnectionContext connection, ReadOnlySequence<byte> message, bool insideTls)
+    {
+        // The first byte of either signature ('P' of v1, CR of v2): the served path pays one comparison.
+        if (!new SequenceReader<byte>(message).TryPeek(out var first) || first is not ((byte)'P' or (byte)'\r')
+            || FirstBytesClassifier.Classify(message) is not { Kind: FirstBytesKind.ProxyV1 or FirstBytesKind.ProxyV2 } began)
+        {
+            return;
+        }
+
+        var hint = insideTls
+            ? "the proxy sends its PROXY header inside TLS, where it is part of the message: it must come before the handshake (--proxy-protocol required reads it there)"
+            : "the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required";
+        OneShotConnectionHandlerLog.ProxyHeaderInMessage(_logger, connection.ConnectionId, connection.RemoteEndPoint, began.Describe(), hint);
     }
 
     /// <summary>The first read, or null when the connection turned out to be a probe.</summary>
@@ -128,7 +154,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         }
         catch (OperationCanceledException) when (deadline?.TimedOut == true)
         {
-            connection.SetVerdict(ConnectionVerdict.Probe);
+            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, $"sent nothing within {Duration.Format(_readTimeout)}");
             OneShotConnectionHandlerLog.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
         }
         catch (OperationCanceledException)
@@ -138,7 +164,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
         {
-            connection.SetVerdict(ConnectionVerdict.Probe);
+            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, $"reset before sending data: {ex.Message}");
             OneShotConnectionHandlerLog.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
         }
         finally

@@ -47,4 +47,7 @@ internal static partial class OneShotConnectionHandlerLog
 
     [LoggerMessage(18, LogLevel.Debug, "Connection {ConnectionId}: discarded {Bytes} unread bytes before closing", EventName = "Drained")]
     public static partial void Drained(ILogger logger, string connectionId, long bytes);
+
+    [LoggerMessage(19, LogLevel.Warning, "Connection {ConnectionId} from {Remote}: the message served begins with {Began}: {Hint}", EventName = "ProxyHeaderInMessage")]
+    public static partial void ProxyHeaderInMessage(ILogger logger, string connectionId, EndPoint? remote, string began, string hint);
 }

@@ -1,3 +1,5 @@
+using KestrelOneShot.Diagnosis;
+
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelOneShot.Connections;
@@ -11,7 +13,7 @@ internal enum ConnectionVerdict
     /// <summary>Closed, reset or silent before sending anything that counts: a health check or a port probe.</summary>
     Probe,
 
-    /// <summary>Sent something the endpoint refuses (a bad PROXY header); one warning says why.</summary>
+    /// <summary>Sent something the endpoint refuses (a bad PROXY header, plain bytes on a TLS port); one warning says why.</summary>
     Rejected,
 
     /// <summary>Took a shot.</summary>
@@ -24,13 +26,33 @@ internal enum ConnectionVerdict
     Stopped,
 }
 
+/// <summary>Where in the pipeline a connection was turned away.</summary>
+internal enum ConnectionStage
+{
+    /// <summary>Reading the message: the handler.</summary>
+    Read,
+
+    /// <summary>Reading the PROXY protocol header.</summary>
+    Proxy,
+
+    /// <summary>Before or during the TLS handshake.</summary>
+    Tls,
+}
+
 /// <summary>
-/// Carries a connection's <see cref="ConnectionVerdict"/> from where it is decided (a middleware, the
-/// handler) to whoever set the feature at the start of the pipeline.
+/// Carries a connection's <see cref="ConnectionVerdict"/>, and for one that was turned away where and
+/// why and what it began with, from where it is decided (a middleware, the handler) to whoever set the
+/// feature at the start of the pipeline.
 /// </summary>
 internal sealed class ConnectionVerdictFeature
 {
     public ConnectionVerdict Verdict { get; set; }
+
+    public ConnectionStage Stage { get; set; }
+
+    public string? Reason { get; set; }
+
+    public FirstBytes? Began { get; set; }
 }
 
 internal static class ConnectionVerdictExtensions
@@ -41,6 +63,28 @@ internal static class ConnectionVerdictExtensions
         if (connection.Features.Get<ConnectionVerdictFeature>() is { } feature)
         {
             feature.Verdict = verdict;
+        }
+    }
+
+    /// <summary>
+    /// Records a verdict that turns the connection away, with where and why, and what it began with
+    /// when that is known here; otherwise what an earlier middleware noted stays.
+    /// </summary>
+    public static void SetVerdict(this ConnectionContext connection, ConnectionVerdict verdict, ConnectionStage stage, string reason, FirstBytes? began = null)
+    {
+        if (connection.Features.Get<ConnectionVerdictFeature>() is { } feature)
+        {
+            (feature.Verdict, feature.Stage, feature.Reason) = (verdict, stage, reason);
+            feature.Began = began ?? feature.Began;
+        }
+    }
+
+    /// <summary>Notes what the connection began with, for a verdict decided further on (a handshake that fails, say).</summary>
+    public static void NoteFirstBytes(this ConnectionContext connection, FirstBytes began)
+    {
+        if (connection.Features.Get<ConnectionVerdictFeature>() is { } feature)
+        {
+            feature.Began = began;
         }
     }
 }

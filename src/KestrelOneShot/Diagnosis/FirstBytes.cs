@@ -37,6 +37,19 @@ internal sealed record FirstBytes(FirstBytesKind Kind, string Hex)
     /// <summary>The request line's protocol (HTTP/1.1), a PROXY v2 header's command and family, an SSH banner, or other bytes escaped.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>A short noun for counting ("1 TLS ClientHello, 2 HTTP/1.1 requests"); a plural adds an "s".</summary>
+    public string Label => Kind switch
+    {
+        FirstBytesKind.Nothing => "silent connection",
+        FirstBytesKind.ProxyV1 => "PROXY v1 header",
+        FirstBytesKind.ProxyV2 => "PROXY v2 header",
+        FirstBytesKind.TlsClientHello => "TLS ClientHello",
+        FirstBytesKind.Http1Request => Detail is "HTTP/1.0" or "HTTP/1.1" ? $"{Detail} request" : "HTTP/1.x request",
+        FirstBytesKind.Http2Preface => "HTTP/2 preface",
+        FirstBytesKind.SshBanner => "SSH banner",
+        _ => "unnamed start",
+    };
+
     /// <summary>For a log line: "a TLS ClientHello (SNI route.test, ALPN h2,http/1.1)".</summary>
     public string Describe() => Kind switch
     {

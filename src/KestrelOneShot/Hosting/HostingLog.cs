@@ -13,7 +13,7 @@ internal static partial class HostingLog
     [LoggerMessage(3, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header", EventName = "OptionalProxyProtocol")]
     public static partial void OptionalProxyProtocol(ILogger logger);
 
-    [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}; stopping (exit 4)", EventName = "WaitTimedOut")]
-    public static partial void WaitTimedOut(ILogger logger, string waitTimeout);
+    [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}{Arrived}; stopping (exit 4)", EventName = "WaitTimedOut")]
+    public static partial void WaitTimedOut(ILogger logger, string waitTimeout, string arrived);
 
 }

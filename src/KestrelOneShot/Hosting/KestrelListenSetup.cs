@@ -61,7 +61,7 @@ internal sealed class KestrelListenSetup(
     private void Pipeline(ListenOptions listen)
     {
         var settings = options.Value;
-        listen.UseProbeCounting(run)
+        listen.UseRejectionRecording(run, services.GetRequiredService<TimeProvider>())
             .UseProxyProtocol(new ProxyProtocolOptions { Mode = settings.ProxyProtocol, HeaderTimeout = settings.ReadTimeout })
             .UseTlsWhen(settings.UsesTls, () => services.GetRequiredService<TlsEndpointSetup>().Options)
             .UseConnectionHandler<OneShotConnectionHandler>();

@@ -32,7 +32,12 @@ internal sealed class WaitTimeoutService(
 
         if (run.TryEndAndStop(RunOutcome.WaitTimedOut))
         {
-            HostingLog.WaitTimedOut(logger, Duration.Format(timeout));
+            HostingLog.WaitTimedOut(logger, Duration.Format(timeout), Arrived());
         }
     }
+
+    /// <summary>"; 3 were turned away: 1 TLS ClientHello, … (see the report)", or nothing when nothing came.</summary>
+    private string Arrived() => run.Rejections.Summary() is { Length: > 0 } summary
+        ? $"; {summary} ({(options.Value.ReportPath is null ? "--report <file> records each" : "see the report")})"
+        : "";
 }

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 
+using KestrelOneShot.Configuration;
 using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 
@@ -31,7 +32,7 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var (read, header) = await ReadHeaderAsync(connection);
+        var (read, header, began) = await ReadHeaderAsync(connection);
         if (read == HeaderRead.Done)
         {
             return;
@@ -51,18 +52,20 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             // The proxy's own health check. The specification has the receiver accept the
             // connection as it is: it goes on through the pipeline (a check-ssl check makes its TLS
             // handshake next), and whatever reads messages must treat it as the probe it is.
-            connection.SetVerdict(ConnectionVerdict.Probe);
+            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Proxy, "PROXY v2 LOCAL (a proxy's health check)", began);
             ProxyProtocolLog.HealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
         }
 
         await next(connection);
     }
 
-    private async Task<(HeaderRead Read, ProxyHeader? Header)> ReadHeaderAsync(ConnectionContext connection)
+    /// <summary>The header, if one was read, and for a v2 LOCAL header (a health check, for the report) its bytes named.</summary>
+    private async Task<(HeaderRead Read, ProxyHeader? Header, FirstBytes? Began)> ReadHeaderAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var deadline = new ReadDeadline(connection, headerTimeout, time);
         var sawBytes = false;
+        FirstBytes? began = null; // Named at the first read that left the header incomplete, for a read that then gives up.
         while (true)
         {
             ReadResult result;
@@ -72,16 +75,16 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             }
             catch (OperationCanceledException) when (deadline.TimedOut)
             {
-                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {headerTimeout}") : Probe(connection, "sent nothing in time");
+                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {Duration.Format(headerTimeout)}", began) : Probe(connection, "sent nothing in time");
             }
             catch (OperationCanceledException)
             {
                 connection.SetVerdict(ConnectionVerdict.Stopped);
-                return (HeaderRead.Done, null);
+                return (HeaderRead.Done, null, null);
             }
             catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
             {
-                return sawBytes ? Reject(connection, $"reset inside the PROXY header: {ex.Message}") : Probe(connection, $"reset before sending data ({ex.Message})");
+                return sawBytes ? Reject(connection, $"reset inside the PROXY header: {ex.Message}", began) : Probe(connection, $"reset before sending data ({ex.Message})");
             }
 
             var buffer = result.Buffer;
@@ -89,22 +92,26 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             switch (ProxyHeaderParser.TryParse(buffer, out var header, out var consumed, out var error))
             {
                 case ProxyParseStatus.Complete:
+                    var local = header!.Command == ProxyCommand.Local ? FirstBytesClassifier.Classify(buffer) : null;
                     input.AdvanceTo(consumed);
-                    return (HeaderRead.Header, header);
+                    return (HeaderRead.Header, header, local);
                 case ProxyParseStatus.NoHeader when mode == ProxyProtocolMode.Optional:
                     input.AdvanceTo(buffer.Start); // Nothing consumed: the rest of the pipeline reads it all.
-                    return (HeaderRead.Plain, null);
+                    return (HeaderRead.Plain, null, null);
                 case ProxyParseStatus.NoHeader:
-                    var began = FirstBytesClassifier.Classify(buffer);
+                    var instead = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return Reject(connection, $"expected a PROXY protocol header, got {began.Describe()}: {MissingHeaderHint(began.Kind)}");
+                    return Reject(connection, $"expected a PROXY protocol header, got {instead.Describe()}: {MissingHeaderHint(instead.Kind)}", instead);
                 case ProxyParseStatus.Invalid:
+                    var invalid = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return Reject(connection, error);
+                    return Reject(connection, error, invalid);
                 case ProxyParseStatus.Incomplete when result.IsCompleted:
+                    var cut = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return sawBytes ? Reject(connection, "closed inside the PROXY header") : Probe(connection, "closed without sending data");
+                    return sawBytes ? Reject(connection, "closed inside the PROXY header", cut) : Probe(connection, "closed without sending data");
                 default:
+                    began ??= sawBytes ? FirstBytesClassifier.Classify(buffer) : null;
                     input.AdvanceTo(buffer.Start, buffer.End);
                     break;
             }
@@ -122,18 +129,19 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
     };
 
     /// <summary>A connection that sent nothing is a probe: logged at debug level, closed.</summary>
-    private (HeaderRead, ProxyHeader?) Probe(ConnectionContext connection, string how)
+    private (HeaderRead, ProxyHeader?, FirstBytes?) Probe(ConnectionContext connection, string how)
     {
-        connection.SetVerdict(ConnectionVerdict.Probe);
+        connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Proxy, how);
         ProxyProtocolLog.Probe(logger, connection.ConnectionId, connection.RemoteEndPoint, how);
-        return (HeaderRead.Done, null);
+        return (HeaderRead.Done, null, null);
     }
 
     /// <summary>A bad header: one warning with the reason, closed, and the shot stays.</summary>
-    private (HeaderRead, ProxyHeader?) Reject(ConnectionContext connection, string? reason)
+    private (HeaderRead, ProxyHeader?, FirstBytes?) Reject(ConnectionContext connection, string? reason, FirstBytes? began)
     {
-        connection.SetVerdict(ConnectionVerdict.Rejected);
-        ProxyProtocolLog.HeaderRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason ?? "invalid PROXY header");
-        return (HeaderRead.Done, null);
+        reason ??= "invalid PROXY header";
+        connection.SetVerdict(ConnectionVerdict.Rejected, ConnectionStage.Proxy, reason, began);
+        ProxyProtocolLog.HeaderRejected(logger, connection.ConnectionId, connection.RemoteEndPoint, reason);
+        return (HeaderRead.Done, null, null);
     }
 }

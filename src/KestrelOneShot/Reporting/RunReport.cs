@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 
 using KestrelOneShot.Connections;
+using KestrelOneShot.Diagnosis;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
 using KestrelOneShot.Tls;
@@ -15,6 +16,8 @@ internal sealed record RunReport(
     IReadOnlyList<string> Endpoints,
     IReadOnlyList<ServedReport> Served,
     int Probes,
+    IReadOnlyList<RejectionReport> Rejected,
+    int RejectedCount,
     ReportTimings Timings,
     CertificateReport? Tls)
 {
@@ -28,7 +31,9 @@ internal sealed record RunReport(
             error,
             run?.Endpoints ?? [],
             run?.Served.Select(ServedReport.From).ToArray() ?? [],
-            run?.Probes ?? 0,
+            run?.Rejections.Probes ?? 0,
+            run?.Rejections.Entries.Select(r => RejectionReport.From(r, time, ready)).ToArray() ?? [],
+            run?.Rejections.Count ?? 0,
             new ReportTimings(
                 Milliseconds(time, startTimestamp, ready),
                 ready is { } r ? Milliseconds(time, r, served) : null,
@@ -64,6 +69,68 @@ internal sealed record ServedReport(string Text, string Base64, long Bytes, bool
         message.Remote?.ToString(),
         message.Proxy is { } proxy ? ProxyReport.From(proxy) : null,
         message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null);
+}
+
+/// <summary>A connection turned away, or a probe: where, when, why, and what it began with.</summary>
+/// <param name="Kind"><c>health-check</c> (a probe: closed, silent, a v2 LOCAL header, a handshake not completed), <c>rejected</c> or <c>latecomer</c>.</param>
+/// <param name="AtMs">Milliseconds after the server was ready.</param>
+/// <param name="Stage"><c>proxy</c>, <c>tls</c> or <c>read</c>.</param>
+internal sealed record RejectionReport(
+    string Kind,
+    string? LocalEndPoint,
+    string? RemoteEndPoint,
+    string? OriginalClient,
+    double? AtMs,
+    string Stage,
+    string Reason,
+    FirstBytesReport FirstBytes)
+{
+    public static RejectionReport From(Rejection rejection, TimeProvider time, long? ready) => new(
+        rejection.IsProbe ? "health-check" : rejection.Verdict == ConnectionVerdict.TurnedAway ? "latecomer" : "rejected",
+        rejection.Local?.ToString(),
+        rejection.Remote?.ToString(),
+        rejection.OriginalClient?.ToString(),
+        ready is { } r ? Math.Max(0, Math.Round(time.GetElapsedTime(r, rejection.Timestamp).TotalMilliseconds, 3)) : null,
+        rejection.Stage.ToString().ToLowerInvariant(),
+        rejection.Reason,
+        FirstBytesReport.From(rejection.Began));
+}
+
+/// <summary>What a connection began with: the kind, the fields that name its sender where they apply, and at most its first 16 bytes in hex.</summary>
+/// <param name="Kind"><c>nothing</c>, <c>proxy-v1</c>, <c>proxy-v2</c>, <c>tls-client-hello</c>, <c>http1-request</c>, <c>http2-preface</c>, <c>ssh-banner</c> or <c>other</c>.</param>
+internal sealed record FirstBytesReport(
+    string Kind,
+    string? Sni,
+    IReadOnlyList<string>? Alpn,
+    IReadOnlyList<string>? TlsVersions,
+    string? Method,
+    string? Target,
+    string? Host,
+    string? Detail,
+    string Hex)
+{
+    public static FirstBytesReport From(FirstBytes began) => new(
+        KindName(began.Kind),
+        began.Sni,
+        began.Alpn.Count > 0 ? began.Alpn : null,
+        began.TlsVersions.Count > 0 ? began.TlsVersions : null,
+        began.Method,
+        began.Target,
+        began.Host,
+        began.Detail,
+        began.Hex);
+
+    private static string KindName(FirstBytesKind kind) => kind switch
+    {
+        FirstBytesKind.Nothing => "nothing",
+        FirstBytesKind.ProxyV1 => "proxy-v1",
+        FirstBytesKind.ProxyV2 => "proxy-v2",
+        FirstBytesKind.TlsClientHello => "tls-client-hello",
+        FirstBytesKind.Http1Request => "http1-request",
+        FirstBytesKind.Http2Preface => "http2-preface",
+        FirstBytesKind.SshBanner => "ssh-banner",
+        _ => "other",
+    };
 }
 
 /// <summary>The certificate the endpoints served.</summary>

@@ -38,7 +38,6 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
     private int _outcome = (int)RunOutcome.Waiting;
     private int _taken;
     private int _finished;
-    private int _probes;
 
     /// <summary>True when a report was asked for: only then is each served message kept.</summary>
     public bool KeepsServedMessages { get; } = options.Value.ReportPath is not null;
@@ -54,7 +53,8 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
         _ => ExitCodes.UnexpectedFailure,
     };
 
-    public int Probes => Volatile.Read(ref _probes);
+    /// <summary>Every connection turned away or that was a probe, bounded.</summary>
+    public RejectionLog Rejections { get; } = new();
 
     public IReadOnlyList<ServedMessage> Served => [.. _served];
 
@@ -100,9 +100,6 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
             Stop();
         }
     }
-
-    /// <summary>A connection that was a health check or a port probe: counted for the report.</summary>
-    public void ProbeSeen() => Interlocked.Increment(ref _probes);
 
     public void MarkReady(IReadOnlyList<string> endpoints)
     {

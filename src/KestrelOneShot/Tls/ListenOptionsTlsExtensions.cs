@@ -16,7 +16,9 @@ internal static class ListenOptionsTlsExtensions
     /// TLS 1.2 and 1.3 on a raw TCP endpoint, through Kestrel's own TLS middleware (<c>UseHttps</c>),
     /// with ALPN only as <paramref name="options"/> says: Kestrel would otherwise offer h2 and
     /// http/1.1, which a raw endpoint does not speak. A failed handshake never reaches the rest of
-    /// the pipeline. After <c>UseProxyProtocol</c>: proxies send the header before the handshake.
+    /// the pipeline, and a connection that begins with anything but a TLS record never reaches the
+    /// handshake (<see cref="ClientHelloCheckMiddleware"/>). After <c>UseProxyProtocol</c>: proxies send
+    /// the header before the handshake.
     /// </summary>
     public static ListenOptions UseTls(this ListenOptions listenOptions, TlsOptions options)
     {
@@ -38,6 +40,8 @@ internal static class ListenOptionsTlsExtensions
             https.ClientCertificateValidation = (certificate, _, _) => ClientCertificateAuthorities.Accept(certificate, authorities, logger);
         }
 
+        var time = listenOptions.ApplicationServices.GetRequiredService<TimeProvider>();
+        listenOptions.Use(next => new ClientHelloCheckMiddleware(next, options.HandshakeTimeout > TimeSpan.Zero ? options.HandshakeTimeout : TimeSpan.Zero, time, logger).OnConnectionAsync);
         return listenOptions.UseHttps(https);
     }
 

@@ -12,4 +12,7 @@ internal static partial class TlsLog
 
     [LoggerMessage(42, LogLevel.Warning, "Client certificate {Subject} rejected: {Reason}", EventName = "ClientCertificateRejected")]
     public static partial void ClientCertificateRejected(ILogger logger, string subject, string reason);
+
+    [LoggerMessage(43, LogLevel.Warning, "Connection {ConnectionId} from {Remote} closed: {Reason}", EventName = "NotTls")]
+    public static partial void NotTls(ILogger logger, string connectionId, System.Net.EndPoint? remote, string reason);
 }

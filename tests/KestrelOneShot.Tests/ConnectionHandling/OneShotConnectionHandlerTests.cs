@@ -114,7 +114,7 @@ public sealed class OneShotConnectionHandlerTests
         await serving;
         Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Probes);
+        Assert.Equal(1, harness.Run.Rejections.Probes);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 
+using KestrelOneShot.Connections;
+using KestrelOneShot.Diagnosis;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
 
@@ -69,7 +71,7 @@ public sealed class ProxyProtocolMiddlewareTests
         Assert.Empty(check.Answer());
         Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Probes);
+        Assert.Equal(1, harness.Run.Rejections.Probes);
     }
 
     [Fact]
@@ -83,7 +85,7 @@ public sealed class ProxyProtocolMiddlewareTests
         harness.Time.Advance(TimeSpan.FromSeconds(5));
         await serving.Within();
 
-        Assert.Equal(1, harness.Run.Probes);
+        Assert.Equal(1, harness.Run.Rejections.Probes);
     }
 
     [Fact]
@@ -98,7 +100,7 @@ public sealed class ProxyProtocolMiddlewareTests
 
         Assert.Empty(check.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Probes);
+        Assert.Equal(1, harness.Run.Rejections.Probes);
     }
 
     [Fact]
@@ -154,7 +156,7 @@ public sealed class ProxyProtocolMiddlewareTests
 
         Assert.Empty(client.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(0, harness.Run.Probes);
+        Assert.Equal(0, harness.Run.Rejections.Probes);
         Assert.Equal([$"Warning: Connection {client.Server.ConnectionId} from {client.Server.RemoteEndPoint} closed: {reason}"], harness.ProxyProtocolLog.Lines());
     }
 
@@ -175,6 +177,9 @@ public sealed class ProxyProtocolMiddlewareTests
         await serving.Within();
 
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Single(harness.ProxyProtocolLog.Lines(), l => l.EndsWith("closed: the PROXY header did not complete within 00:00:05", StringComparison.Ordinal));
+        Assert.Single(harness.ProxyProtocolLog.Lines(), l => l.EndsWith("closed: the PROXY header did not complete within 5s", StringComparison.Ordinal));
+        // What was left in the pipe when the read gave up is what the rejection began with.
+        var rejection = Assert.Single(harness.Run.Rejections.Entries);
+        Assert.Equal((ConnectionStage.Proxy, FirstBytesKind.ProxyV1), (rejection.Stage, rejection.Began.Kind));
     }
 }

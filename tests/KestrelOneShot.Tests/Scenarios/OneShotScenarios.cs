@@ -235,6 +235,89 @@ public abstract class OneShotScenarios(IOneShotWorld world)
     }
 
     [Fact]
+    public async Task WrongClientsAreEachInTheReportAndSummarisedWhenTheWaitEnds()
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using var server = await world.StartAsync("--proxy-protocol", "required", "--report", report, "--wait-timeout", "3s");
+            var endpoint = server.EndPoints[0];
+            string tlsClient;
+            await using (var tls = await server.ConnectAsync(endpoint))
+            {
+                tlsClient = tls.LocalEndPoint.ToString()!;
+                using var ssl = new System.Net.Security.SslStream(tls.AsStream());
+                await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+                {
+                    TargetHost = "route.test",
+                    ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11],
+                }, TestContext.Current.CancellationToken)).Within();
+            }
+
+            foreach (var wrong in new[] { "GET /health HTTP/1.1\r\nHost: route.test\r\n\r\n"u8.ToArray(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray() })
+            {
+                await using var client = await server.ConnectAsync(endpoint);
+                await client.SendAsync(wrong);
+                await client.ReadToEndAsync();
+            }
+
+            // A health check: connect, then close.
+            await using (var check = await server.ConnectAsync(endpoint))
+            {
+                await check.EndOutputAsync();
+                await check.ReadToEndAsync();
+            }
+
+            var run = await server.ExitAsync();
+
+            Assert.Equal(4, run.ExitCode);
+            Assert.Equal(
+                "warn: No connection was served within 3s; 3 were turned away: 1 TLS ClientHello, 1 HTTP/1.1 request, 1 HTTP/2 preface, and 1 health check came (see the report); stopping (exit 4)",
+                run.Stderr[^1]);
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+            var root = json.RootElement;
+            Assert.Equal(4, root.GetProperty("rejectedCount").GetInt32());
+            Assert.Equal(1, root.GetProperty("probes").GetInt32());
+            var rejected = root.GetProperty("rejected").EnumerateArray().ToArray();
+            Assert.Equal(["rejected", "rejected", "rejected", "health-check"], rejected.Select(r => r.GetProperty("kind").GetString()));
+            Assert.All(rejected, r => Assert.Equal("proxy", r.GetProperty("stage").GetString()));
+            Assert.Equal(["tls-client-hello", "http1-request", "http2-preface", "nothing"], rejected.Select(r => r.GetProperty("firstBytes").GetProperty("kind").GetString()));
+            var hello = rejected[0].GetProperty("firstBytes");
+            Assert.Equal("route.test", hello.GetProperty("sni").GetString());
+            Assert.Equal(["h2", "http/1.1"], hello.GetProperty("alpn").EnumerateArray().Select(a => a.GetString()));
+            Assert.StartsWith("expected a PROXY protocol header, got a TLS ClientHello (SNI route.test, ALPN h2,http/1.1): ", rejected[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Equal(tlsClient, rejected[0].GetProperty("remoteEndPoint").GetString());
+            Assert.Equal(endpoint.ToString(), rejected[0].GetProperty("localEndPoint").GetString());
+            Assert.Equal("/health", rejected[1].GetProperty("firstBytes").GetProperty("target").GetString());
+            Assert.Equal(Convert.ToHexStringLower("PRI * HTTP/2.0\r\n"u8), rejected[2].GetProperty("firstBytes").GetProperty("hex").GetString());
+            var times = rejected.Select(r => r.GetProperty("atMs").GetDouble()).ToArray();
+            Assert.Equal(times.Order(), times);
+            Assert.All(times, t => Assert.InRange(t, 0, 60_000));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Fact]
+    public async Task AMessageThatBeginsWithAProxyHeaderIsServedWithAWarningWhenNothingReadsIt()
+    {
+        await using var server = await world.StartAsync();
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\nhello\n"u8.ToArray());
+        var answer = await client.ReadToEndAsync();
+        var run = await server.ExitAsync();
+
+        Assert.Equal(Answer, answer.Text);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("The message was: PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\\r\\nhello\n", run.Stdout);
+        Assert.Contains(run.Stderr, line => line.StartsWith("warn: Connection ", StringComparison.Ordinal)
+            && line.EndsWith(": the message served begins with a PROXY v1 header: the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task NothingServedBeforeWaitTimeoutExitsFour()
     {
         await using var server = await world.StartAsync("--wait-timeout", "300ms");

@@ -68,15 +68,15 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     }
 
     [Fact]
-    public async Task HandshakesThatFailAndHealthChecksAreProbesAndLeaveTheShot()
+    public async Task PlainBytesOnATlsPortAreNamedAndHandshakesThatFailAndHealthChecksAreProbes()
     {
         var (server, generated) = await StartWithGeneratedCertificateAsync("--report", Report);
         await using var running = server;
 
-        // Plain bytes on a TLS port.
+        // A proxy that does not re-encrypt: plain HTTP on a TLS port.
         await using (var plain = await server.ConnectAsync(server.EndPoints[0]))
         {
-            await plain.SendAsync("Who is there?\n"u8.ToArray());
+            await plain.SendAsync("GET /health HTTP/1.1\r\nHost: route.test\r\n\r\n"u8.ToArray());
             Assert.Empty((await plain.ReadToEndAsync()).Bytes);
         }
 
@@ -100,8 +100,23 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
 
         Assert.Equal("Good talking to you\n", answer);
         Assert.Equal("The message was: real\n", run.Stdout);
+        Assert.Contains(run.Stderr, line => line.StartsWith("warn: Connection ", StringComparison.Ordinal) && line.EndsWith(
+            " closed: expected a TLS ClientHello, got an HTTP/1.1 request (GET /health, Host route.test): the proxy or client speaks plain HTTP to a TLS port (HAProxy: ssl on the server line; nginx: proxy_ssl on)",
+            StringComparison.Ordinal));
         using var json = await ReadReportAsync();
-        Assert.Equal(3, json.RootElement.GetProperty("probes").GetInt32());
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("probes").GetInt32());
+        Assert.Equal(3, root.GetProperty("rejectedCount").GetInt32());
+        var rejected = root.GetProperty("rejected").EnumerateArray().ToArray();
+        Assert.Equal(["rejected", "health-check", "health-check"], rejected.Select(r => r.GetProperty("kind").GetString()));
+        // Where the one the client gave up on ends depends on how far its TLS version's handshake got on the server's side.
+        Assert.Equal(("tls", "read"), (rejected[0].GetProperty("stage").GetString(), rejected[2].GetProperty("stage").GetString()));
+        var http = rejected[0].GetProperty("firstBytes");
+        Assert.Equal(("http1-request", "GET", "/health", "route.test"), (http.GetProperty("kind").GetString(), http.GetProperty("method").GetString(), http.GetProperty("target").GetString(), http.GetProperty("host").GetString()));
+        Assert.Equal(Convert.ToHexStringLower("GET /health HTTP/"u8[..16]), http.GetProperty("hex").GetString());
+        // The handshake the client gave up on began as a ClientHello, and the report says so.
+        Assert.Equal("tls-client-hello", rejected[1].GetProperty("firstBytes").GetProperty("kind").GetString());
+        Assert.Equal("closed without sending data", rejected[2].GetProperty("reason").GetString());
     }
 
     [Fact]

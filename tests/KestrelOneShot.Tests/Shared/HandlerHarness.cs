@@ -34,7 +34,7 @@ internal sealed class HandlerHarness
             pipeline = new ProxyProtocolMiddleware(pipeline, options.ProxyProtocol, options.ReadTimeout, Time, ProxyProtocolLog).OnConnectionAsync;
         }
 
-        _pipeline = new ProbeCountingMiddleware(pipeline, Run).OnConnectionAsync;
+        _pipeline = new RejectionRecordingMiddleware(pipeline, Run, Time).OnConnectionAsync;
     }
 
     public FakeTimeProvider Time { get; } = new();
