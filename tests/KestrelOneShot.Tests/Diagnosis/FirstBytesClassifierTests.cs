@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Security;
 using System.Text;
 
 using FsCheck;
@@ -14,7 +13,7 @@ public sealed class FirstBytesClassifierTests
     [Fact]
     public async Task ARealClientHelloIsNamedWithItsSniAlpnAndVersions()
     {
-        var hello = await ClientHelloAsync("route.test", ["h2", "http/1.1"]);
+        var hello = await ClientHellos.CaptureAsync("route.test", ["h2", "http/1.1"]);
 
         var named = Classify(hello);
 
@@ -30,7 +29,7 @@ public sealed class FirstBytesClassifierTests
     [Fact]
     public async Task AClientHelloCutShortIsStillTls()
     {
-        var hello = await ClientHelloAsync("route.test", []);
+        var hello = await ClientHellos.CaptureAsync("route.test", []);
 
         Assert.Equal("a TLS ClientHello (no SNI)", Classify(hello[..40]).Describe());
     }
@@ -88,7 +87,7 @@ public sealed class FirstBytesClassifierTests
     [Fact]
     public async Task EveryCutOfARealClientHelloIsTlsAndNeverThrows()
     {
-        var hello = await ClientHelloAsync("route.test", ["h2"]);
+        var hello = await ClientHellos.CaptureAsync("route.test", ["h2"]);
 
         for (var length = 3; length <= hello.Length; length++)
         {
@@ -97,56 +96,4 @@ public sealed class FirstBytesClassifierTests
     }
 
     private static FirstBytes Classify(byte[] bytes) => FirstBytesClassifier.Classify(new ReadOnlySequence<byte>(bytes));
-
-    /// <summary>The bytes .NET's own TLS client sends first, captured before any answer.</summary>
-    private static async Task<byte[]> ClientHelloAsync(string sni, List<string> alpn)
-    {
-        var capture = new FirstWriteStream();
-        using var tls = new SslStream(capture);
-        var options = new SslClientAuthenticationOptions
-        {
-            TargetHost = sni,
-            ApplicationProtocols = [.. alpn.Select(p => new SslApplicationProtocol(p))],
-        };
-        await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync(options, TestContext.Current.CancellationToken)).Within();
-        return capture.Written;
-    }
-
-    /// <summary>Keeps what is written, and ends the handshake at its first read.</summary>
-    private sealed class FirstWriteStream : Stream
-    {
-        private readonly MemoryStream _written = new();
-
-        public byte[] Written => _written.ToArray();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("no server here");
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => throw new IOException("no server here");
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => _written.Write(buffer, offset, count);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _written.Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-    }
 }

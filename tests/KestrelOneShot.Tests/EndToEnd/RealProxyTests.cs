@@ -74,6 +74,24 @@ public sealed class RealProxyTests
         File.Delete(report);
     }
 
+    [Fact]
+    public async Task NginxSendingAProxyHeaderToAListenerWithoutItIsServedWithAWarningNamingTheSwitch()
+    {
+        // The switch forgotten: the header is served as (the start of) the message, and the run says so.
+        var (server, endpoints) = await ServerProcess.StartReadyAsync();
+        await using var running = server;
+        await using var nginx = await RealProxy.StartNginxAsync(endpoints[0], proxyProtocol: true);
+
+        var (answer, client) = await ExchangeThroughAsync(nginx.Frontend);
+        var (exitCode, stdout) = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer.Text);
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith($"The message was: PROXY TCP4 {((IPEndPoint)client).Address} ", stdout, StringComparison.Ordinal);
+        Assert.Contains(server.StderrLines, l => l.StartsWith("warn: Connection ", StringComparison.Ordinal)
+            && l.EndsWith(": the message served begins with a PROXY v1 header: the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("haproxy", "haproxy", "-c -f {0}/samples/haproxy.cfg")]
     [InlineData("nginx", "nginx libnginx-mod-stream", "-t -p {1} -c {0}/samples/nginx-stream.conf -e stderr")]

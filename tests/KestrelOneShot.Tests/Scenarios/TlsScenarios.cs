@@ -250,6 +250,24 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
     }
 
     [Fact]
+    public async Task APROXYHeaderSentInsideTlsIsServedAsTheMessageWithAWarning()
+    {
+        var (server, generated) = await StartWithGeneratedCertificateAsync();
+        await using var running = server;
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), generated);
+        var answer = await TlsClient.ExchangeAsync(tls, Encoding.ASCII.GetString(V1Header) + "inside\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.StartsWith("The message was: PROXY TCP4 203.0.113.7 ", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(run.Stderr, l => l.StartsWith("warn: Connection ", StringComparison.Ordinal) && l.EndsWith(
+            ": the message served begins with a PROXY v1 header: the proxy sends its PROXY header inside TLS, where it is part of the message: it must come before the handshake (--proxy-protocol required reads it there)",
+            StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ThePROXYHeaderComesBeforeTheHandshake()
     {
         var (server, generated) = await StartWithGeneratedCertificateAsync("--proxy-protocol", "required", "--report", Report);

@@ -6,6 +6,7 @@ using KestrelOneShot.Run;
 
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -21,8 +22,16 @@ internal sealed class HandlerHarness
     private readonly StringWriter _stdout = new() { NewLine = "\n" };
     private readonly ConnectionDelegate _pipeline;
 
-    public HandlerHarness(Action<OneShotOptions>? configure = null)
+    /// <param name="keepLogs">False for a flood: the loggers then keep nothing, so that only the code under test holds memory.</param>
+    public HandlerHarness(Action<OneShotOptions>? configure = null, bool keepLogs = true)
     {
+        if (!keepLogs)
+        {
+            // A filter on a level nothing logs at: every entry is dropped.
+            var nothing = FakeLogCollector.Create(new FakeLogCollectorOptions { FilteredLevels = { LogLevel.None } });
+            (HandlerLog, ProxyProtocolLog) = (new FakeLogger<OneShotConnectionHandler>(nothing), new FakeLogger<ProxyProtocolMiddleware>(nothing));
+        }
+
         var options = new OneShotOptions();
         configure?.Invoke(options);
         Stdout = new QueuedLineWriter(_stdout, capacity: 16, dropWhenFull: false);

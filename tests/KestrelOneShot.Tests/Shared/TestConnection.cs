@@ -20,7 +20,7 @@ internal sealed class TestConnection : IConnectionLifetimeNotificationFeature
     public TestConnection(PipeOptions? options = null)
     {
         var id = Interlocked.Increment(ref s_next);
-        (Server, Client) = InMemoryConnection.CreatePair(new IPEndPoint(IPAddress.Loopback, 9999), new IPEndPoint(IPAddress.Loopback, 40000 + id), options);
+        (Server, Client) = InMemoryConnection.CreatePair(new IPEndPoint(IPAddress.Loopback, 9999), new IPEndPoint(IPAddress.Loopback, 40000 + (id % 25000)), options);
         Server.Features.Set<IConnectionLifetimeNotificationFeature>(this);
     }
 
