@@ -143,6 +143,15 @@ internal static class CommandLineSwitches
         return previous[b.Length];
     }
 
+    private static string Heading(OptionGroup group) => group switch
+    {
+        OptionGroup.Listening => "Listening and serving",
+        OptionGroup.ProxyProtocol => "PROXY protocol",
+        OptionGroup.Tls => "TLS",
+        OptionGroup.Expectations => "Expectations (each served connection must meet them, else exit 5)",
+        _ => "Output",
+    };
+
     private static string BuildUsage()
     {
         var usage = new StringBuilder("""
@@ -151,17 +160,20 @@ internal static class CommandLineSwitches
             Listens on TCP, serves the first connection that sends data, prints
             "The message was: <msg>" on stdout, answers, and exits.
 
-            Options:
-
             """);
         var width = OneShotOption.All.Max(option => option.Switch.Length + option.ValueName.Length) + 4;
-        foreach (var option in OneShotOption.All)
+        foreach (var group in OneShotOption.All.GroupBy(option => option.Group).OrderBy(group => group.Key))
         {
-            var name = $"{option.Switch} {option.ValueName}".TrimEnd();
-            var defaultText = option.DefaultText is { } text ? $" (default {text})" : "";
-            usage.Append("  ").Append(name.PadRight(width)).Append(option.Help).Append(defaultText).Append('\n');
+            usage.Append('\n').Append(Heading(group.Key)).Append(":\n");
+            foreach (var option in group)
+            {
+                var name = $"{option.Switch} {option.ValueName}".TrimEnd();
+                var defaultText = option.DefaultText is { } text ? $" (default {text})" : "";
+                usage.Append("  ").Append(name.PadRight(width)).Append(option.Help).Append(defaultText).Append('\n');
+            }
         }
 
+        usage.Append('\n');
         usage.Append("  ").Append("-h, --help".PadRight(width)).Append("show this help\n");
         usage.Append("""
 
@@ -170,7 +182,8 @@ internal static class CommandLineSwitches
             variables or --OneShot:Port=9999.
 
             Exit codes: 0 served, 1 unexpected failure, 2 invalid configuration or arguments,
-            3 cannot listen, 4 not all served before --wait-timeout, 130 SIGINT, 143 SIGTERM.
+            3 cannot listen, 4 not all served before --wait-timeout, 5 served but not as
+            expected (an --expect-... switch unmet), 130 SIGINT, 143 SIGTERM.
 
             """);
         return usage.ToString();

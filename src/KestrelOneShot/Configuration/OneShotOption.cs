@@ -56,45 +56,104 @@ internal abstract class OneShotOption
     public static OneShotOption<ProxyProtocolMode> ProxyProtocol { get; } = new(
         nameof(OneShotOptions.ProxyProtocol), "--proxy-protocol", "<mode>", "off, required or optional",
         "off, required or optional: PROXY protocol v1/v2 headers", ProxyProtocolMode.Off,
-        TryParseMode, mode => mode.ToString().ToLowerInvariant(), o => o.ProxyProtocol, (o, v) => o.ProxyProtocol = v);
+        TryParseMode, mode => mode.ToString().ToLowerInvariant(), o => o.ProxyProtocol, (o, v) => o.ProxyProtocol = v)
+    { Group = OptionGroup.ProxyProtocol };
 
     public static OneShotOption<string?> ReportPath { get; } = new(
         nameof(OneShotOptions.ReportPath), "--report", "<file>", "a file path", "write a JSON report of the run to <file>", null,
-        TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v, v => v is null or { Length: > 0 });
+        TryParseOptionalText, Text, o => o.ReportPath, (o, v) => o.ReportPath = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Output };
 
     public static OneShotOption<bool> Tls { get; } = new(
         nameof(OneShotOptions.Tls), "--tls", "", "true or false", "serve TLS with a certificate generated at start", false,
         bool.TryParse, value => value ? "true" : null, o => o.Tls, (o, v) => o.Tls = v)
-    { IsFlag = true };
+    { IsFlag = true, Group = OptionGroup.Tls };
 
     public static OneShotOption<string?> TlsCertificate { get; } = new(
         nameof(OneShotOptions.TlsCertificate), "--tls-cert", "<file>", "a PEM certificate file",
         "serve TLS with this PEM certificate (leaf first, then its chain)", null,
-        TryParseOptionalText, Text, o => o.TlsCertificate, (o, v) => o.TlsCertificate = v, v => v is null or { Length: > 0 });
+        TryParseOptionalText, Text, o => o.TlsCertificate, (o, v) => o.TlsCertificate = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Tls };
 
     public static OneShotOption<string?> TlsKey { get; } = new(
         nameof(OneShotOptions.TlsKey), "--tls-key", "<file>", "a PEM private key file",
         "the certificate's PEM private key (PKCS#8, PKCS#1 or SEC1, unencrypted)", null,
-        TryParseOptionalText, Text, o => o.TlsKey, (o, v) => o.TlsKey = v, v => v is null or { Length: > 0 });
+        TryParseOptionalText, Text, o => o.TlsKey, (o, v) => o.TlsKey = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Tls };
 
     public static OneShotOption<string?> TlsCertificateOut { get; } = new(
         nameof(OneShotOptions.TlsCertificateOut), "--tls-cert-out", "<file>", "a file path",
         "write the generated certificate to <file> as PEM", null,
-        TryParseOptionalText, Text, o => o.TlsCertificateOut, (o, v) => o.TlsCertificateOut = v, v => v is null or { Length: > 0 });
+        TryParseOptionalText, Text, o => o.TlsCertificateOut, (o, v) => o.TlsCertificateOut = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Tls };
 
     public static OneShotOption<string?> TlsClientCa { get; } = new(
         nameof(OneShotOptions.TlsClientCa), "--tls-client-ca", "<file>", "a PEM CA certificate file",
         "require a client certificate that chains to this PEM CA", null,
-        TryParseOptionalText, Text, o => o.TlsClientCa, (o, v) => o.TlsClientCa = v, v => v is null or { Length: > 0 });
+        TryParseOptionalText, Text, o => o.TlsClientCa, (o, v) => o.TlsClientCa = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Tls };
 
     public static OneShotOption<IReadOnlyList<string>?> Alpn { get; } = new(
         nameof(OneShotOptions.Alpn), "--alpn", "<id[,id...]>", "ALPN protocol ids separated by commas, 1 to 255 bytes each",
         "the ALPN protocols accepted; without it none is negotiated", null,
-        TryParseAlpn, ids => ids is null ? null : string.Join(',', ids), o => o.Alpn, (o, v) => o.Alpn = v);
+        TryParseAlpn, ids => ids is null ? null : string.Join(',', ids), o => o.Alpn, (o, v) => o.Alpn = v)
+    { Group = OptionGroup.Tls };
 
-    /// <summary>Every option, in the order <c>--help</c> lists them.</summary>
+    public static OneShotOption<IPNetwork?> ExpectClient { get; } = new(
+        "Expect:Client", "--expect-client", "<address|cidr>", "an IPv4 or IPv6 address, or a CIDR block such as 203.0.113.0/24",
+        "the original client (the PROXY header's, else the peer) is in it", null,
+        TryParseNetwork, network => network?.ToString(), o => o.ExpectClient, (o, v) => o.ExpectClient = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectProxy { get; } = new(
+        "Expect:Proxy", "--expect-proxy", "<v1|v2|none>", "v1, v2 or none",
+        "the PROXY header's version, or none", null,
+        TryParseProxyVersion, Text, o => o.ExpectProxy, (o, v) => o.ExpectProxy = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectSni { get; } = new(
+        "Expect:Sni", "--expect-sni", "<name>", "a server name", "the server name the TLS client asked for", null,
+        TryParseOptionalText, Text, o => o.ExpectSni, (o, v) => o.ExpectSni = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectAlpn { get; } = new(
+        "Expect:Alpn", "--expect-alpn", "<id>", "an ALPN protocol id", "the ALPN protocol agreed", null,
+        TryParseOptionalText, Text, o => o.ExpectAlpn, (o, v) => o.ExpectAlpn = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectTlsVersion { get; } = new(
+        "Expect:TlsVersion", "--expect-tls-version", "<version>", "TLSv1.2 or TLSv1.3", "the TLS version agreed", null,
+        TryParseTlsVersion, Text, o => o.ExpectTlsVersion, (o, v) => o.ExpectTlsVersion = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectClientCert { get; } = new(
+        "Expect:ClientCert", "--expect-client-cert", "<subject|sha256>", "a certificate subject (CN=client.test) or a SHA-256 fingerprint (64 hex digits)",
+        "the client certificate's subject or SHA-256", null,
+        TryParseOptionalText, Text, o => o.ExpectClientCert, (o, v) => o.ExpectClientCert = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectAuthority { get; } = new(
+        "Expect:Authority", "--expect-authority", "<name>", "a host name", "the PROXY v2 authority TLV (the client's SNI at the proxy)", null,
+        TryParseOptionalText, Text, o => o.ExpectAuthority, (o, v) => o.ExpectAuthority = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectMessage { get; } = new(
+        "Expect:Message", "--expect-message", "<text>", "any text", "the message, exactly as printed (escaped)", null,
+        TryParseOptionalText, Text, o => o.ExpectMessage, (o, v) => o.ExpectMessage = v)
+    { Group = OptionGroup.Expectations };
+
+    /// <summary>Every option, in the order <c>--help</c> lists them within their group.</summary>
     public static IReadOnlyList<OneShotOption> All { get; } =
-        [Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath, Tls, TlsCertificate, TlsKey, TlsCertificateOut, TlsClientCa, Alpn];
+    [
+        Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath, Tls, TlsCertificate, TlsKey, TlsCertificateOut, TlsClientCa, Alpn,
+        ExpectClient, ExpectProxy, ExpectSni, ExpectAlpn, ExpectTlsVersion, ExpectClientCert, ExpectAuthority, ExpectMessage,
+    ];
+
+    /// <summary>The <c>--help</c> heading the option is listed under.</summary>
+    public OptionGroup Group { get; private init; }
+
+    /// <summary>The <see cref="OneShotOptions"/> property it sets: the key without its colons (<c>Expect:Client</c> sets <c>ExpectClient</c>).</summary>
+    public string Property => Key.Replace(":", "", StringComparison.Ordinal);
 
     /// <summary>The property's name, and the key in the <c>OneShot</c> section.</summary>
     public string Key { get; }
@@ -180,6 +239,37 @@ internal abstract class OneShotOption
         return ids.All(id => System.Text.Encoding.UTF8.GetByteCount(id) is >= 1 and <= 255);
     }
 
+    /// <summary>An address alone is the block of just that address.</summary>
+    private static bool TryParseNetwork(string text, out IPNetwork? value)
+    {
+        value = null;
+        text = text.Trim();
+        if (IPNetwork.TryParse(text, out var network))
+        {
+            value = network;
+            return true;
+        }
+
+        if (IPAddress.TryParse(text, out var address) && (text.Contains(':') || text.Count(c => c == '.') == 3))
+        {
+            value = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool TryParseProxyVersion(string text, out string? value) => TryParseWord(text, ["v1", "v2", "none"], out value);
+
+    private static bool TryParseTlsVersion(string text, out string? value) => TryParseWord(text, ["TLSv1.2", "TLSv1.3"], out value);
+
+    /// <summary>One of <paramref name="words"/>, whatever its case, as the word is spelt there.</summary>
+    private static bool TryParseWord(string text, string[] words, out string? value)
+    {
+        value = words.FirstOrDefault(word => string.Equals(word, text.Trim(), StringComparison.OrdinalIgnoreCase));
+        return value is not null;
+    }
+
     // By name only: the enum parser would also take numbers ("7") and comma lists.
     private static bool TryParseMode(string text, out ProxyProtocolMode value)
     {
@@ -195,6 +285,16 @@ internal abstract class OneShotOption
         value = default;
         return false;
     }
+}
+
+/// <summary>The headings of <c>--help</c>, in its order.</summary>
+internal enum OptionGroup
+{
+    Listening,
+    ProxyProtocol,
+    Tls,
+    Expectations,
+    Output,
 }
 
 /// <summary>An option whose value is a <typeparamref name="T"/>.</summary>

@@ -1,3 +1,5 @@
+using System.Net;
+
 using KestrelOneShot.ProxyProtocol;
 
 namespace KestrelOneShot.Configuration;
@@ -51,6 +53,27 @@ internal sealed class OneShotOptions
     public string? TlsClientCa { get; set; } = OneShotOption.TlsClientCa.Default;
 
     public IReadOnlyList<string>? Alpn { get; set; } = OneShotOption.Alpn.Default;
+
+    /// <summary>The original client (the PROXY header's source, else the peer) is in this block.</summary>
+    public IPNetwork? ExpectClient { get; set; } = OneShotOption.ExpectClient.Default;
+
+    /// <summary><c>v1</c>, <c>v2</c> or <c>none</c>.</summary>
+    public string? ExpectProxy { get; set; } = OneShotOption.ExpectProxy.Default;
+
+    public string? ExpectSni { get; set; } = OneShotOption.ExpectSni.Default;
+
+    public string? ExpectAlpn { get; set; } = OneShotOption.ExpectAlpn.Default;
+
+    /// <summary><c>TLSv1.2</c> or <c>TLSv1.3</c>.</summary>
+    public string? ExpectTlsVersion { get; set; } = OneShotOption.ExpectTlsVersion.Default;
+
+    /// <summary>A subject, or a SHA-256 fingerprint in hex.</summary>
+    public string? ExpectClientCert { get; set; } = OneShotOption.ExpectClientCert.Default;
+
+    public string? ExpectAuthority { get; set; } = OneShotOption.ExpectAuthority.Default;
+
+    /// <summary>The message as printed, escapes included.</summary>
+    public string? ExpectMessage { get; set; } = OneShotOption.ExpectMessage.Default;
 
     /// <summary>Whether the endpoints speak TLS: <c>--tls</c>, or a certificate or client CA given.</summary>
     public bool UsesTls => Tls || TlsCertificate is not null || TlsClientCa is not null;

@@ -27,6 +27,7 @@ internal sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
         }
 
         failures.AddRange(TlsCombinations(options));
+        failures.AddRange(ExpectationCombinations(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -55,6 +56,45 @@ internal sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
         if (options.Alpn is { } alpn && !options.UsesTls)
         {
             yield return OneShotOption.Alpn.Invalid(string.Join(',', alpn), $"needs {OneShotOption.Tls.Switch}");
+        }
+    }
+
+    /// <summary>Expectations that could never be met with the endpoints as configured: exit 2 now rather than 5 later.</summary>
+    private static IEnumerable<string> ExpectationCombinations(OneShotOptions options)
+    {
+        var needsTls = $"needs {OneShotOption.Tls.Switch}";
+        foreach (var (option, value) in new[]
+        {
+            (OneShotOption.ExpectSni, options.ExpectSni),
+            (OneShotOption.ExpectAlpn, options.ExpectAlpn),
+            (OneShotOption.ExpectTlsVersion, options.ExpectTlsVersion),
+            (OneShotOption.ExpectClientCert, options.ExpectClientCert),
+        })
+        {
+            if (value is not null && !options.UsesTls)
+            {
+                yield return option.Invalid(value, needsTls);
+            }
+        }
+
+        if (options.ExpectClientCert is { } certificate && options.UsesTls && options.TlsClientCa is null)
+        {
+            yield return OneShotOption.ExpectClientCert.Invalid(certificate, $"needs {OneShotOption.TlsClientCa.Switch}: without it no client certificate is asked for");
+        }
+
+        var proxyOff = options.ProxyProtocol == ProxyProtocol.ProxyProtocolMode.Off;
+        if (options.ExpectProxy is "v1" or "v2" && proxyOff)
+        {
+            yield return OneShotOption.ExpectProxy.Invalid(options.ExpectProxy, $"needs {OneShotOption.ProxyProtocol.Switch} required or optional");
+        }
+        else if (options.ExpectProxy is "none" && options.ProxyProtocol == ProxyProtocol.ProxyProtocolMode.Required)
+        {
+            yield return OneShotOption.ExpectProxy.Invalid(options.ExpectProxy, $"cannot be met with {OneShotOption.ProxyProtocol.Switch} required");
+        }
+
+        if (options.ExpectAuthority is { } authority && proxyOff)
+        {
+            yield return OneShotOption.ExpectAuthority.Invalid(authority, $"needs {OneShotOption.ProxyProtocol.Switch} required or optional");
         }
     }
 }

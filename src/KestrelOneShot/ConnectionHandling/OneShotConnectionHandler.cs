@@ -6,6 +6,7 @@ using System.Text;
 using KestrelOneShot.Configuration;
 using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
+using KestrelOneShot.Expectations;
 using KestrelOneShot.Output;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;
@@ -38,6 +39,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
     private readonly int _maxMessageBytes;
     private readonly byte[] _response;
     private readonly TimeSpan _readTimeout;
+    private readonly RouteExpectations? _expectations;
 
     public OneShotConnectionHandler(
         OneShotRun run,
@@ -54,6 +56,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         _maxMessageBytes = settings.MaxMessageBytes;
         _response = Encoding.UTF8.GetBytes(settings.Response);
         _readTimeout = settings.ReadTimeout;
+        _expectations = RouteExpectations.From(settings);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -103,9 +106,10 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
             WarnOfAProxyHeaderInTheMessage(connection, message, tls is not null);
         }
 
+        var expectations = CheckExpectations(connection, proxy, tls, line);
         // Kept for the report only: without one, the printed line is the exchange's one allocation.
         var served = _run.KeepsServedMessages
-            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls)
+            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls, expectations)
             : null;
         try
         {
@@ -113,8 +117,25 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         }
         finally
         {
-            _run.ShotServed(served);
+            _run.ShotServed(served, expectations.All(e => e.Met));
         }
+    }
+
+    /// <summary>What each <c>--expect-…</c> switch makes of the connection, one warning per unmet one; empty without any.</summary>
+    private IReadOnlyList<ExpectationResult> CheckExpectations(ConnectionContext connection, ProxyHeader? proxy, TlsFacts? tls, string line)
+    {
+        if (_expectations is null)
+        {
+            return [];
+        }
+
+        var results = _expectations.Check(new ServedRoute(connection.RemoteEndPoint, proxy, tls, line[MessageLine.Prefix.Length..]));
+        foreach (var unmet in results.Where(r => !r.Met))
+        {
+            ExpectationsLog.Unmet(_logger, connection.ConnectionId, connection.RemoteEndPoint, unmet.Name, unmet.Expected, unmet.Switch, unmet.Actual ?? "none");
+        }
+
+        return results;
     }
 
     /// <summary>

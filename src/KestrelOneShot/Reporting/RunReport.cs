@@ -47,6 +47,7 @@ internal sealed record RunReport(
         ExitCodes.InvalidConfiguration => "invalid-configuration",
         ExitCodes.CannotListen => "cannot-listen",
         ExitCodes.WaitTimedOut => "wait-timeout",
+        ExitCodes.NotAsExpected => "served-not-as-expected",
         ExitCodes.Interrupted => "interrupted",
         ExitCodes.Terminated => "terminated",
         _ => "failed",
@@ -58,7 +59,17 @@ internal sealed record RunReport(
 
 /// <param name="Text">The message as printed, without the prefix.</param>
 /// <param name="Base64">The captured bytes.</param>
-internal sealed record ServedReport(string Text, string Base64, long Bytes, bool Capped, string? LocalEndPoint, string? RemoteEndPoint, ProxyReport? Proxy, TlsReport? Tls)
+/// <param name="Expectations">One entry per <c>--expect-…</c> switch; absent without any.</param>
+internal sealed record ServedReport(
+    string Text,
+    string Base64,
+    long Bytes,
+    bool Capped,
+    string? LocalEndPoint,
+    string? RemoteEndPoint,
+    ProxyReport? Proxy,
+    TlsReport? Tls,
+    IReadOnlyList<ExpectationReport>? Expectations)
 {
     public static ServedReport From(ServedMessage message) => new(
         message.Line[MessageLine.Prefix.Length..],
@@ -68,8 +79,12 @@ internal sealed record ServedReport(string Text, string Base64, long Bytes, bool
         message.Local?.ToString(),
         message.Remote?.ToString(),
         message.Proxy is { } proxy ? ProxyReport.From(proxy) : null,
-        message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null);
+        message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null,
+        message.Expectations.Count > 0 ? [.. message.Expectations.Select(e => new ExpectationReport(e.Name, e.Expected, e.Actual, e.Met))] : null);
 }
+
+/// <summary>An expectation and what the served connection had; <c>actual</c> is null when it had no such thing (no TLS, no SNI).</summary>
+internal sealed record ExpectationReport(string Name, string Expected, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Actual, bool Met);
 
 /// <summary>A connection turned away, or a probe: where, when, why, and what it began with.</summary>
 /// <param name="Kind"><c>health-check</c> (a probe: closed, silent, a v2 LOCAL header, a handshake not completed), <c>rejected</c> or <c>latecomer</c>.</param>

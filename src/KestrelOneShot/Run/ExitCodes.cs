@@ -8,6 +8,7 @@ internal static class ExitCodes
     public const int InvalidConfiguration = 2;
     public const int CannotListen = 3;
     public const int WaitTimedOut = 4;
+    public const int NotAsExpected = 5;
 
     // 128 + signal number, as shells report a process killed by that signal.
     public const int Interrupted = 130;

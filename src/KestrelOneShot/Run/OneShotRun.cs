@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 
 using KestrelOneShot.Configuration;
+using KestrelOneShot.Expectations;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Tls;
 
@@ -23,7 +24,8 @@ internal enum RunOutcome
 
 /// <summary>One served message, as the report tells it.</summary>
 /// <param name="Raw">The captured bytes.</param>
-internal sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls);
+/// <param name="Expectations">What each <c>--expect-…</c> switch made of it; empty without any.</param>
+internal sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls, IReadOnlyList<ExpectationResult> Expectations);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,
@@ -38,6 +40,7 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
     private int _outcome = (int)RunOutcome.Waiting;
     private int _taken;
     private int _finished;
+    private int _unmet;
 
     /// <summary>True when a report was asked for: only then is each served message kept.</summary>
     public bool KeepsServedMessages { get; } = options.Value.ReportPath is not null;
@@ -46,7 +49,7 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
 
     public int ExitCode => Outcome switch
     {
-        RunOutcome.Served => ExitCodes.Served,
+        RunOutcome.Served => Volatile.Read(ref _unmet) > 0 ? ExitCodes.NotAsExpected : ExitCodes.Served,
         RunOutcome.WaitTimedOut => ExitCodes.WaitTimedOut,
         RunOutcome.Interrupted => ExitCodes.Interrupted,
         RunOutcome.Terminated => ExitCodes.Terminated,
@@ -86,9 +89,17 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
         return taken < _count || (taken == _count && TryEnd(RunOutcome.Served));
     }
 
-    /// <summary>A shot's answer is done; the host stops once every shot's is.</summary>
-    public void ShotServed(ServedMessage? message)
+    /// <summary>
+    /// A shot's answer is done; the host stops once every shot's is. One that did not meet the
+    /// expectations makes the run end with <see cref="ExitCodes.NotAsExpected"/>.
+    /// </summary>
+    public void ShotServed(ServedMessage? message, bool metExpectations = true)
     {
+        if (!metExpectations)
+        {
+            Interlocked.Increment(ref _unmet);
+        }
+
         if (message is not null)
         {
             _served.Enqueue(message);

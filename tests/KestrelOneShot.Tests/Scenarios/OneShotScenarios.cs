@@ -317,6 +317,77 @@ public abstract class OneShotScenarios(IOneShotWorld world)
             && line.EndsWith(": the message served begins with a PROXY v1 header: the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("--expect-client", "203.0.113.0/24", "client", "203.0.113.0/24", "203.0.113.7", true)]
+    [InlineData("--expect-client", "198.51.100.7", "client", "198.51.100.7/32", "203.0.113.7", false)]
+    [InlineData("--expect-proxy", "v2", "proxy", "v2", "v2", true)]
+    [InlineData("--expect-proxy", "V1", "proxy", "v1", "v2", false)]
+    [InlineData("--expect-authority", "Route.Test", "authority", "Route.Test", "route.test", true)]
+    [InlineData("--expect-authority", "other.test", "authority", "other.test", "route.test", false)]
+    [InlineData("--expect-message", "hello world", "message", "hello world", "hello world", true)]
+    [InlineData("--expect-message", "hello", "message", "hello", "hello world", false)]
+    public async Task AnExpectationMetExitsZeroAndOneUnmetExitsFiveAfterTheAnswer(string @switch, string value, string name, string expected, string actual, bool met)
+    {
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using var server = await world.StartAsync("--proxy-protocol", "optional", "--report", report, @switch, value);
+            await using var client = await server.ConnectAsync(server.EndPoints[0]);
+            var header = KestrelOneShot.InMemory.ProxyHeaders.V2(
+                new IPEndPoint(IPAddress.Parse("203.0.113.7"), 51000), new IPEndPoint(IPAddress.Loopback, 9999), new KestrelOneShot.InMemory.ProxyHeaderTlv(0x02, "route.test"u8.ToArray()));
+
+            await client.SendAsync(header.Concat("hello world\n"u8.ToArray()).ToArray());
+            var answer = await client.ReadToEndAsync();
+            var run = await server.ExitAsync();
+
+            Assert.Equal(Answer, answer.Text);
+            Assert.Equal("The message was: hello world\n", run.Stdout);
+            Assert.Equal(met ? 0 : 5, run.ExitCode);
+            var warning = $" was served, not as expected: {name} {expected} expected ({@switch}), got {actual}";
+            Assert.Equal(met ? 0 : 1, run.Stderr.Count(line => line.StartsWith("warn: Connection ", StringComparison.Ordinal) && line.EndsWith(warning, StringComparison.Ordinal)));
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+            Assert.Equal(met ? "served" : "served-not-as-expected", json.RootElement.GetProperty("outcome").GetString());
+            var result = Assert.Single(json.RootElement.GetProperty("served")[0].GetProperty("expectations").EnumerateArray().ToArray());
+            Assert.Equal((name, expected, actual, met), (result.GetProperty("name").GetString(), result.GetProperty("expected").GetString(), result.GetProperty("actual").GetString(), result.GetProperty("met").GetBoolean()));
+        }
+        finally
+        {
+            File.Delete(report);
+        }
+    }
+
+    [Theory]
+    [InlineData("plain", 0)]
+    [InlineData("other", 5)]
+    public async Task ExpectationsComeFromConfigurationKeysAsFromSwitches(string expected, int exitCode)
+    {
+        await using var server = await world.StartAsync($"--OneShot:Expect:Message={expected}", "--OneShot:Expect:Proxy=none");
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        await client.SendAsync("plain\n"u8.ToArray());
+        await client.ReadToEndAsync();
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(exitCode, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task WithCountEveryServedConnectionMustMeetTheExpectations()
+    {
+        await using var server = await world.StartAsync("--count", "2", "--expect-message", "right");
+        foreach (var message in new[] { "right\n", "wrong\n" })
+        {
+            await using var client = await server.ConnectAsync(server.EndPoints[0]);
+            await client.SendAsync(Encoding.ASCII.GetBytes(message));
+            Assert.Equal(Answer, (await client.ReadToEndAsync()).Text);
+        }
+
+        var run = await server.ExitAsync();
+
+        Assert.Equal(5, run.ExitCode);
+        Assert.Single(run.Stderr, line => line.EndsWith(" was served, not as expected: message right expected (--expect-message), got wrong", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task NothingServedBeforeWaitTimeoutExitsFour()
     {
@@ -337,6 +408,11 @@ public abstract class OneShotScenarios(IOneShotWorld world)
     [InlineData("option '--port' needs a value", "--port")]
     [InlineData("OneShot:ReadTimeout (--read-timeout) 'soon'", "--read-timeout", "soon")]
     [InlineData("unknown option '--prot' (did you mean '--port'?)", "--prot", "5")]
+    [InlineData("OneShot:Expect:Client (--expect-client) '10.0.0.0/33'", "--expect-client", "10.0.0.0/33")]
+    [InlineData("OneShot:Expect:Proxy (--expect-proxy) 'v3'", "--expect-proxy", "v3")]
+    [InlineData("OneShot:Expect:Proxy (--expect-proxy) 'v2': needs --proxy-protocol required or optional", "--expect-proxy", "v2")]
+    [InlineData("OneShot:Expect:TlsVersion (--expect-tls-version) 'TLSv1.1'", "--expect-tls-version", "TLSv1.1")]
+    [InlineData("OneShot:Expect:Sni (--expect-sni) 'route.test': needs --tls", "--expect-sni", "route.test")]
     public async Task BadArgumentsExitTwoWithOneLineNamingThem(string named, params string[] args)
     {
         await using var server = await world.StartAsync(args);

@@ -267,6 +267,45 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
             StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("--expect-sni", "LOCALHOST", "sni", "localhost", true)]
+    [InlineData("--expect-sni", "route.test", "sni", "localhost", false)]
+    [InlineData("--expect-alpn", "oneshot/1", "alpn", "oneshot/1", true)]
+    [InlineData("--expect-alpn", "h2", "alpn", "oneshot/1", false)]
+    [InlineData("--expect-tls-version", "tlsv1.3", "tls-version", "TLSv1.3", true)]
+    [InlineData("--expect-tls-version", "TLSv1.2", "tls-version", "TLSv1.3", false)]
+    [InlineData("--expect-client-cert", "CN=client.test", "client-cert", "CN=client.test", true)]
+    [InlineData("--expect-client-cert", "CN=stranger.test", "client-cert", "CN=client.test", false)]
+    [InlineData("--expect-client-cert", "client-sha256", "client-cert", "client-sha256", true)]
+    [InlineData("--expect-client-cert", "stranger-sha256", "client-cert", "client-sha256", false)]
+    public async Task ATlsExpectationMetExitsZeroAndOneUnmetExitsFiveAfterTheAnswer(string @switch, string value, string name, string actual, bool met)
+    {
+        value = Fingerprint(value);
+        actual = Fingerprint(actual);
+        await using var server = await world.StartAsync(
+            "--tls-cert", Certificates.ServerEcPem, "--tls-key", Certificates.ServerEcPkcs8Key, "--tls-client-ca", Certificates.CaPem, "--alpn", "oneshot/1",
+            "--report", Report, @switch, value);
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+
+        await using var tls = await TlsClient.ConnectAsync(client.AsStream(), Certificates.Ca, alpn: ["oneshot/1"], clientCertificate: Certificates.Client);
+        var answer = await TlsClient.ExchangeAsync(tls, "over tls\n");
+        var run = await server.ExitAsync();
+
+        Assert.Equal("Good talking to you\n", answer);
+        Assert.Equal(met ? 0 : 5, run.ExitCode);
+        Assert.Equal(met ? 0 : 1, run.Stderr.Count(line => line.EndsWith($" was served, not as expected: {name} {value} expected ({@switch}), got {actual}", StringComparison.Ordinal)));
+        using var json = await ReadReportAsync();
+        var result = Assert.Single(json.RootElement.GetProperty("served")[0].GetProperty("expectations").EnumerateArray().ToArray());
+        Assert.Equal((actual, met), (result.GetProperty("actual").GetString(), result.GetProperty("met").GetBoolean()));
+
+        static string Fingerprint(string text) => text switch
+        {
+            "client-sha256" => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Certificates.Client.RawData)),
+            "stranger-sha256" => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Certificates.Stranger.RawData)),
+            _ => text,
+        };
+    }
+
     [Fact]
     public async Task ThePROXYHeaderComesBeforeTheHandshake()
     {
