@@ -62,6 +62,26 @@ public sealed class RealTlsProxyTests : IDisposable
             StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("send-proxy-v2 ssl verify none sni str(route.test) ssl-min-ver TLSv1.3", 0)]
+    [InlineData("send-proxy ssl verify none sni str(route.test) ssl-min-ver TLSv1.3", 5)]
+    [InlineData("send-proxy-v2 ssl verify none sni str(other.test) ssl-max-ver TLSv1.2", 5)]
+    public async Task AStagedHaproxyRouteProvesItselfByExitCodeAlone(string serverOptions, int exitCode)
+    {
+        var (server, endpoints) = await ServerProcess.StartReadyAsync(
+            "--tls", "--proxy-protocol", "required",
+            "--expect-client", "127.0.0.1", "--expect-proxy", "v2", "--expect-sni", "route.test", "--expect-tls-version", "TLSv1.3");
+        await using var running = server;
+        await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], serverOptions);
+
+        var answer = await SocketClient.ExchangeAsync(haproxy.Frontend, "route\n"u8.ToArray());
+        var (exit, _) = await server.ExitAsync();
+
+        // Whatever the route, the client that came through it got its answer.
+        Assert.True(answer.Text == "Good talking to you\n", $"answer '{answer.Text}'; HAProxy said: {haproxy.Output}; the app said: {server.Stderr}");
+        Assert.True(exit == exitCode, $"exit {exit}; the app said: {server.Stderr}");
+    }
+
     [Fact]
     public async Task HaproxyVerifiesTheAppsCertificateAgainstTheCa()
     {
