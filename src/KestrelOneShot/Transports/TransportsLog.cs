@@ -9,4 +9,7 @@ internal static partial class TransportsLog
 
     [LoggerMessage(31, LogLevel.Debug, "At most {Cap} connections at once: {Open} of {Soft} file descriptors (RLIMIT_NOFILE) are open at start, {Reserve} kept in reserve", EventName = "ConnectionCap")]
     public static partial void ConnectionCap(ILogger logger, long cap, int open, long soft, long reserve);
+
+    [LoggerMessage(32, LogLevel.Warning, "At the connection cap ({Cap}) with a client waiting: closed connection {ConnectionId} from {Remote}, the oldest that had sent nothing, to make room", EventName = "EvictedSilent")]
+    public static partial void EvictedSilent(ILogger logger, int cap, string connectionId, System.Net.EndPoint? remote);
 }

@@ -124,6 +124,48 @@ public sealed class ExhaustionTests
     }
 
     [Fact]
+    public async Task UnderDescriptorPressureTheOldestSilentConnectionMakesRoomForARealClient()
+    {
+        // The descriptors this build holds at rest, from a first run: the second runs with 64 more.
+        int atRest;
+        await using (var probe = ServerProcess.Start(["--port", "0"]))
+        {
+            await probe.ReadyAsync();
+            atRest = Directory.GetFileSystemEntries($"/proc/{probe.Id}/fd").Length;
+        }
+
+        await using var server = ServerProcess.Start(["--port", "0", "--read-timeout", "0"], descriptorLimit: atRest + 64);
+        var endpoints = await server.ReadyAsync();
+        var idle = new List<Socket>();
+        try
+        {
+            // 200 idle connections, then 150 of them gone: 50 stay open and silent, with no read timeout to end them.
+            for (var i = 0; i < 200; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                idle.Add(socket);
+                await socket.ConnectAsync(endpoints[0], TestContext.Current.CancellationToken).AsTask().Within();
+            }
+
+            idle[..150].ForEach(socket => socket.Dispose());
+            await server.WaitForStderrAsync(lines => lines.Any(l => l.Contains("as many as the file descriptor limit allows", StringComparison.Ordinal)));
+            Assert.InRange(PeakResidentMebibytes(server.Id), 1, 200);
+
+            var answer = await SocketClient.ExchangeAsync(endpoints[0], "room for me\n"u8.ToArray());
+            var (exitCode, stdout) = await server.ExitAsync();
+
+            Assert.Equal("Good talking to you\n", answer.Text);
+            Assert.Equal("The message was: room for me\n", stdout);
+            Assert.Equal(0, exitCode);
+            Assert.Contains(server.StderrLines, l => l.StartsWith("warn: At the connection cap (", StringComparison.Ordinal) && l.EndsWith(", the oldest that had sent nothing, to make room", StringComparison.Ordinal));
+        }
+        finally
+        {
+            idle.ForEach(socket => socket.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task TooFewDescriptorsToRunStillEndsWithOneLineAndADocumentedExitCode()
     {
         // So few that the framework-dependent build cannot load its assemblies; a Native AOT binary

@@ -109,14 +109,14 @@ public abstract class TlsScenarios(IOneShotWorld world) : IDisposable
         Assert.Equal(3, root.GetProperty("rejectedCount").GetInt32());
         var rejected = root.GetProperty("rejected").EnumerateArray().ToArray();
         Assert.Equal(["rejected", "health-check", "health-check"], rejected.Select(r => r.GetProperty("kind").GetString()));
-        // Where the one the client gave up on ends depends on how far its TLS version's handshake got on the server's side.
+        // Where the one the client gave up on ends depends on how far its TLS version's handshake got
+        // on the server's side; the health check's handshake completed, and it ended before a message.
         Assert.Equal(("tls", "read"), (rejected[0].GetProperty("stage").GetString(), rejected[2].GetProperty("stage").GetString()));
         var http = rejected[0].GetProperty("firstBytes");
         Assert.Equal(("http1-request", "GET", "/health", "route.test"), (http.GetProperty("kind").GetString(), http.GetProperty("method").GetString(), http.GetProperty("target").GetString(), http.GetProperty("host").GetString()));
         Assert.Equal(Convert.ToHexStringLower("GET /health HTTP/"u8[..16]), http.GetProperty("hex").GetString());
         // The handshake the client gave up on began as a ClientHello, and the report says so.
         Assert.Equal("tls-client-hello", rejected[1].GetProperty("firstBytes").GetProperty("kind").GetString());
-        Assert.Equal("closed without sending data", rejected[2].GetProperty("reason").GetString());
     }
 
     [Fact]
