@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 
 using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Connections;
 using KestrelOneShot.Output;
 using KestrelOneShot.Run;
 

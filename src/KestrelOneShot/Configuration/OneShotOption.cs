@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 
+using KestrelOneShot.Connections;
 using KestrelOneShot.ProxyProtocol;
 
 namespace KestrelOneShot.Configuration;

@@ -1,9 +1,11 @@
 using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Logging;
+using KestrelOneShot.NativeAot;
 using KestrelOneShot.Output;
 using KestrelOneShot.Reporting;
 using KestrelOneShot.Run;
+using KestrelOneShot.Tls;
 using KestrelOneShot.Transports;
 
 using Microsoft.AspNetCore.Connections;
@@ -89,7 +91,8 @@ public static class OneShotHost
             sp.GetRequiredService<IOptions<SocketTransportOptions>>(), sp.GetRequiredService<ILoggerFactory>()));
         // What Kestrel's TLS middleware resolves; the IServer it registers is replaced just below.
         new ServiceCollectionWebHostBuilder(services).UseKestrelCore();
-        services.AddSingleton(sp => new ListenFailureRecorder(CappedTransport(sp)));
+        services.AddSingleton(sp => new ListenFailureRecorder(ConnectionCapTransport.CapToDescriptors(
+            sp.GetRequiredService<IConnectionListenerFactory>(), sp.GetRequiredService<ILoggerFactory>())));
         services.AddSingleton<IServer>(sp => new KestrelServer(
             sp.GetRequiredService<IOptions<KestrelServerOptions>>(),
             sp.GetRequiredService<ListenFailureRecorder>(),
@@ -97,13 +100,7 @@ public static class OneShotHost
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(stdout);
-        services.AddSingleton(sp => new OneShotRun(
-            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new OneShotConnectionHandler(
-            sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<QueuedLineWriter>(), sp.GetRequiredService<IOptions<OneShotOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OneShotConnectionHandler>>()));
-        services.AddSingleton(sp => new TlsEndpointSetup(
-            sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsEndpointSetup>>()));
+        services.AddOneShotRun().AddOneShotConnectionHandler().AddTlsEndpointSetup();
         services.AddHostedService(sp => new ShutdownSignals(sp.GetRequiredService<OneShotRun>()));
         services.AddHostedService(sp => new WaitTimeoutService(
             sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WaitTimeoutService>>()));
@@ -115,7 +112,8 @@ public static class OneShotHost
         // before the host starts.
         services.RemoveAll<IStartupValidator>();
 
-        // The generic services every run resolves, named so that Native AOT compiles them (see there).
+        // The generic services every run resolves, named so that Native AOT compiles them (see there);
+        // each feature's own are registered with its services above.
         services.AddClosedOptions<HostOptions>()
             .AddClosedOptions<ConsoleLifetimeOptions>()
             .AddClosedOptions<LoggerFactoryOptions>()
@@ -125,9 +123,7 @@ public static class OneShotHost
             .AddClosedOptions<SocketTransportOptions>()
             .AddClosedLogger<ApplicationLifetime>()
             .AddClosedLogger<KestrelListenSetup>()
-            .AddClosedLogger<OneShotConnectionHandler>()
-            .AddClosedLogger<WaitTimeoutService>()
-            .AddClosedLogger<TlsEndpointSetup>();
+            .AddClosedLogger<WaitTimeoutService>();
 
         return builder;
     }
@@ -206,18 +202,18 @@ public static class OneShotHost
         await stdout.CompleteAsync(Timeout.InfiniteTimeSpan);
         if (stdout.Failure is { } lost && failure is null)
         {
-            (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the message to stdout: {StartupFailure.IOReason(lost)}");
+            (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the message to stdout: {IOFailure.Reason(lost)}");
         }
 
         if (report?.Path is { Length: > 0 } path)
         {
             try
             {
-                RunReportWriter.Write(path, RunReport.Create(exitCode, failure, report.Run, TimeProvider.System, startTimestamp, TimeProvider.System.GetTimestamp()));
+                RunReportWriter.Write(path, RunReport.Create(exitCode, failure, report.Run, report.Certificate, TimeProvider.System, startTimestamp, TimeProvider.System.GetTimestamp()));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the report to {path}: {StartupFailure.IOReason(ex)}");
+                (exitCode, failure) = (ExitCodes.UnexpectedFailure, $"cannot write the report to {path}: {IOFailure.Reason(ex)}");
             }
         }
 
@@ -249,7 +245,8 @@ public static class OneShotHost
             {
                 setup.Built?.Invoke(app);
                 var exitCode = await app.RunOneShotAsync(cancellationToken);
-                return (exitCode, null, new ReportInput(app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value.ReportPath, app.Services.GetRequiredService<OneShotRun>()));
+                return (exitCode, null, new ReportInput(
+                    app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value.ReportPath, app.Services.GetRequiredService<OneShotRun>(), app.Services.GetRequiredService<TlsEndpointSetup>().Certificate));
             }
             catch (Exception ex)
             {
@@ -257,27 +254,9 @@ public static class OneShotHost
                 // Invalid options cannot give a run; the report then says only how it ended.
                 var options = UnvalidatedOptions(app.Services);
                 var run = options.UnreadableValues.Count == 0 && exitCode != ExitCodes.InvalidConfiguration ? app.Services.GetRequiredService<OneShotRun>() : null;
-                return (exitCode, message, new ReportInput(options.ReportPath, run));
+                return (exitCode, message, new ReportInput(options.ReportPath, run, run is null ? null : app.Services.GetRequiredService<TlsEndpointSetup>().Certificate));
             }
         }
-    }
-
-    /// <summary>
-    /// Whichever transport is registered (the kit swaps in its own), with its connections capped
-    /// below the file descriptor limit where the system has one.
-    /// </summary>
-    private static IConnectionListenerFactory CappedTransport(IServiceProvider services)
-    {
-        var transport = services.GetRequiredService<IConnectionListenerFactory>();
-        if (DescriptorBudget.Measure() is not { } budget)
-        {
-            return transport;
-        }
-
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionCapTransport>();
-        var cap = (int)Math.Min(budget.Limit, int.MaxValue);
-        TransportsLog.ConnectionCap(logger, cap, budget.Open, budget.Soft, budget.Reserve);
-        return new ConnectionCapTransport(transport, cap, logger);
     }
 
     /// <summary>The options as configured, before validation: a failed run's report still goes where it was asked to.</summary>
@@ -312,5 +291,5 @@ public static class OneShotHost
         return exitCode;
     }
 
-    private sealed record ReportInput(string? Path, OneShotRun? Run);
+    private sealed record ReportInput(string? Path, OneShotRun? Run, ServerCertificate? Certificate);
 }

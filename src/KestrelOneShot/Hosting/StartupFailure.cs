@@ -26,16 +26,6 @@ internal static class StartupFailure
         _ => (ExitCodes.UnexpectedFailure, $"unexpected failure: {exception.GetType().Name}: {exception.Message}"),
     };
 
-    /// <summary>Why a file or stream operation failed, in the operating system's words.</summary>
-    public static string IOReason(Exception exception) => exception switch
-    {
-        DirectoryNotFoundException => "the directory does not exist",
-        UnauthorizedAccessException => "permission denied",
-        // On Unix an IOException carries the errno as its HResult.
-        IOException { HResult: > 0 and < 4096 } io => Marshal.GetPInvokeErrorMessage(io.HResult),
-        _ => exception.GetType().Name,
-    };
-
     private static OneShotOption<string?> TlsOption(TlsInput input) => input switch
     {
         TlsInput.Certificate => OneShotOption.TlsCertificate,

@@ -1,4 +1,5 @@
 using KestrelOneShot.Configuration;
+using KestrelOneShot.Connections;
 using KestrelOneShot.Run;
 
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 
-using KestrelOneShot.Configuration;
 using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 

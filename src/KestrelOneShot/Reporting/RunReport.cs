@@ -21,7 +21,8 @@ internal sealed record RunReport(
     ReportTimings Timings,
     CertificateReport? Tls)
 {
-    public static RunReport Create(int exitCode, string? error, OneShotRun? run, TimeProvider time, long startTimestamp, long exitTimestamp)
+    /// <param name="certificate">The certificate the endpoints served, when they spoke TLS.</param>
+    public static RunReport Create(int exitCode, string? error, OneShotRun? run, ServerCertificate? certificate, TimeProvider time, long startTimestamp, long exitTimestamp)
     {
         var ready = run?.ReadyTimestamp;
         var served = run?.ServedTimestamp;
@@ -38,7 +39,7 @@ internal sealed record RunReport(
                 Milliseconds(time, startTimestamp, ready),
                 ready is { } r ? Milliseconds(time, r, served) : null,
                 Milliseconds(time, served, exitTimestamp)),
-            run?.ServerCertificate is { } certificate ? CertificateReport.From(certificate) : null);
+            certificate is not null ? CertificateReport.From(certificate) : null);
     }
 
     private static string OutcomeName(int exitCode) => exitCode switch

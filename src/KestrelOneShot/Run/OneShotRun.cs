@@ -64,9 +64,6 @@ internal sealed class OneShotRun(IHostApplicationLifetime lifetime, IOptions<One
     /// <summary>The bound endpoints, as the ready line names them.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
-    /// <summary>The certificate the endpoints serve, when they speak TLS.</summary>
-    public ServerCertificate? ServerCertificate { get; set; }
-
     /// <summary>When the listeners were bound; null before.</summary>
     public long? ReadyTimestamp { get; private set; }
 

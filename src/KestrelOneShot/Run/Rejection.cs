@@ -1,6 +1,5 @@
 using System.Net;
 
-using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 
 namespace KestrelOneShot.Run;

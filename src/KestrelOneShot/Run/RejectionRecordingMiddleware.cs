@@ -1,4 +1,3 @@
-using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 using KestrelOneShot.ProxyProtocol;
 

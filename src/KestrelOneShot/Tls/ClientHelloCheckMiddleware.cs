@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 
-using KestrelOneShot.Configuration;
 using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 

@@ -39,6 +39,23 @@ internal sealed class ConnectionCapTransport(IConnectionListenerFactory transpor
 
     public int Cap { get; } = cap;
 
+    /// <summary>
+    /// <paramref name="transport"/> (whichever is registered: the kit swaps in its own), with its
+    /// connections capped below the file descriptor limit where the system has one.
+    /// </summary>
+    public static IConnectionListenerFactory CapToDescriptors(IConnectionListenerFactory transport, ILoggerFactory loggers)
+    {
+        if (DescriptorBudget.Measure() is not { } budget)
+        {
+            return transport;
+        }
+
+        var logger = loggers.CreateLogger<ConnectionCapTransport>();
+        var cap = (int)Math.Min(budget.Limit, int.MaxValue);
+        TransportsLog.ConnectionCap(logger, cap, budget.Open, budget.Soft, budget.Reserve);
+        return new ConnectionCapTransport(transport, cap, logger);
+    }
+
     private ILogger Logger { get; } = logger;
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>

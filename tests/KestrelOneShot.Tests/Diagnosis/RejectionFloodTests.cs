@@ -48,7 +48,7 @@ public sealed class RejectionFloodTests
         // A mutation can leave a valid header and a message: that one is served, every other one recorded.
         var served = harness.Run.Outcome == RunOutcome.Served ? 1 : 0;
         Assert.Equal(Connections - served, harness.Run.Rejections.Count);
-        var report = RunReport.Create(0, null, harness.Run, harness.Time, harness.Time.GetTimestamp(), harness.Time.GetTimestamp());
+        var report = RunReport.Create(0, null, harness.Run, null, harness.Time, harness.Time.GetTimestamp(), harness.Time.GetTimestamp());
         using var json = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(report, RunReportJsonContext.Default.RunReport));
         Assert.Equal(RejectionLog.MaxEntries, json.RootElement.GetProperty("rejected").GetArrayLength());
         Assert.Equal(Connections - served, json.RootElement.GetProperty("rejectedCount").GetInt32());

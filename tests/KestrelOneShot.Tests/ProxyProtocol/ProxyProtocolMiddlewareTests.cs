@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 
-using KestrelOneShot.Connections;
 using KestrelOneShot.Diagnosis;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Run;

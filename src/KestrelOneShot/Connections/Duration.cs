@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace KestrelOneShot.Configuration;
+namespace KestrelOneShot.Connections;
 
 /// <summary>
 /// Reads the durations of the contract: a <see cref="TimeSpan"/> (<c>00:00:30</c>) or a number with a

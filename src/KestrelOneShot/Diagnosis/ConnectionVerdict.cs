@@ -1,8 +1,6 @@
-using KestrelOneShot.Diagnosis;
-
 using Microsoft.AspNetCore.Connections;
 
-namespace KestrelOneShot.Connections;
+namespace KestrelOneShot.Diagnosis;
 
 /// <summary>What the pipeline made of a connection; whoever decides says so, once.</summary>
 internal enum ConnectionVerdict

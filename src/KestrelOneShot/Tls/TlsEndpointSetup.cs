@@ -1,26 +1,28 @@
 using System.Net;
 
 using KestrelOneShot.Configuration;
-using KestrelOneShot.Run;
-using KestrelOneShot.Tls;
+using KestrelOneShot.Output;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.Tls;
 
 /// <summary>
 /// The endpoints' TLS, from the options, made once at start: the certificate (generated or read),
 /// the client CA, the generated certificate written out if asked, and the start line naming it.
 /// </summary>
-internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, OneShotRun run, TimeProvider time, ILogger<TlsEndpointSetup> logger)
+internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, TimeProvider time, ILogger<TlsEndpointSetup> logger)
 {
-    private readonly Lazy<TlsOptions> _options = new(() => Create(options.Value, run, time, logger));
+    private readonly Lazy<TlsOptions> _options = new(() => Create(options.Value, time, logger));
 
     /// <exception cref="TlsSetupException">An input cannot be used.</exception>
     public TlsOptions Options => _options.Value;
 
-    private static TlsOptions Create(OneShotOptions settings, OneShotRun run, TimeProvider time, ILogger logger)
+    /// <summary>The certificate the endpoints serve, once made; null when they speak no TLS or it could not be made.</summary>
+    public ServerCertificate? Certificate => _options.IsValueCreated ? _options.Value.Certificate : null;
+
+    private static TlsOptions Create(OneShotOptions settings, TimeProvider time, ILogger logger)
     {
         var certificate = settings is { TlsCertificate: { } certificatePath, TlsKey: { } keyPath }
             ? ServerCertificate.Load(certificatePath, keyPath)
@@ -33,7 +35,7 @@ internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, OneShot
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new TlsSetupException(TlsInput.CertificateOut, output, StartupFailure.IOReason(ex));
+                throw new TlsSetupException(TlsInput.CertificateOut, output, IOFailure.Reason(ex));
             }
         }
 
@@ -44,7 +46,6 @@ internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, OneShot
             TlsLog.CertificateNotValidNow(logger, certificate.Certificate.NotBefore.ToUniversalTime(), certificate.NotAfter);
         }
 
-        run.ServerCertificate = certificate;
         return new TlsOptions(certificate)
         {
             ClientCertificateAuthorities = settings.TlsClientCa is { } ca ? ClientCertificateAuthorities.Load(ca) : null,

@@ -1,6 +1,6 @@
-using KestrelOneShot.Configuration;
+using KestrelOneShot.Connections;
 
-namespace KestrelOneShot.Tests.Configuration;
+namespace KestrelOneShot.Tests.Connections;
 
 public sealed class DurationTests
 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace KestrelOneShot.Hosting;
+namespace KestrelOneShot.NativeAot;
 
 /// <summary>
 /// Closed registrations for the generic services every run resolves. The container's open ones
