@@ -2,10 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace KestrelOneShot.Tests.Hosting;
 
-/// <summary>The README's architecture: feature folders use only the folders before them, and only Hosting composes them all.</summary>
+/// <summary>docs/architecture.md: feature folders use only the folders before them, and only Hosting composes them all.</summary>
 public sealed partial class FolderDependencyTests
 {
-    /// <summary>In the order of the README's architecture section: each may use only those before it.</summary>
+    /// <summary>In the order of docs/architecture.md: each may use only those before it.</summary>
     private static readonly string[] Layers =
     [
         "Connections", "Output", "NativeAot", "Logging", "Transports", "Diagnosis", "ProxyProtocol", "Configuration", "Tls",

@@ -2,10 +2,10 @@ using KestrelOneShot.Configuration;
 
 namespace KestrelOneShot.Tests.Configuration;
 
-/// <summary>The README's configuration table says what the option definitions say.</summary>
-public sealed class ReadmeConfigurationTableTests
+/// <summary>The configuration table (docs/configuration.md) says what the option definitions say.</summary>
+public sealed class ConfigurationTableTests
 {
-    private static readonly string[] TableRows = [.. File.ReadLines(Path.Combine(Repository.Root, "README.md")).Where(l => l.StartsWith("| `--", StringComparison.Ordinal))];
+    private static readonly string[] TableRows = [.. File.ReadLines(Path.Combine(Repository.Root, "docs", "configuration.md")).Where(l => l.StartsWith("| `--", StringComparison.Ordinal))];
 
     public static TheoryData<string> Switches => [.. OneShotOption.All.Select(o => o.Switch)];
 
