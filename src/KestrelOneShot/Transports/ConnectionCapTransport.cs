@@ -69,16 +69,14 @@ internal sealed class ConnectionCapTransport(IConnectionListenerFactory transpor
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
+            var pastCap = false;
             if (!owner._slots.Wait(0, CancellationToken.None))
             {
                 TransportsLog.AtConnectionCap(owner.Logger, owner.Cap);
                 try
                 {
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
-                    if (!await WaitForAPlaceAsync(linked))
-                    {
-                        return await AcceptPastTheCapAsync(cancellationToken);
-                    }
+                    pastCap = !await WaitForAPlaceAsync(linked);
                 }
                 catch (OperationCanceledException) when (_unbound.IsCancellationRequested)
                 {
@@ -103,7 +101,15 @@ internal sealed class ConnectionCapTransport(IConnectionListenerFactory transpor
                 return null;
             }
 
-            return owner.Track(new CountedConnection(connection, owner));
+            var counted = owner.Track(new CountedConnection(connection, owner));
+            // Past the cap, the newcomer is here: make room, unless a connection closed while it was
+            // awaited and paid the place back.
+            if (pastCap && Volatile.Read(ref owner._borrowed) == 1)
+            {
+                owner.EvictOldestSilent();
+            }
+
+            return counted;
         }
 
         /// <summary>
@@ -140,36 +146,6 @@ internal sealed class ConnectionCapTransport(IConnectionListenerFactory transpor
                     // Given up for the chance: look again.
                 }
             }
-        }
-
-        /// <summary>Accepts one past the cap and, once it is there, closes the oldest connection that has sent nothing.</summary>
-        private async ValueTask<ConnectionContext?> AcceptPastTheCapAsync(CancellationToken cancellationToken)
-        {
-            ConnectionContext? connection;
-            try
-            {
-                connection = await listener.AcceptAsync(cancellationToken);
-            }
-            catch
-            {
-                owner.Release();
-                throw;
-            }
-
-            if (connection is null)
-            {
-                owner.Release();
-                return null;
-            }
-
-            var counted = owner.Track(new CountedConnection(connection, owner));
-            // Unless a connection closed while this one was awaited, and paid the place back.
-            if (Volatile.Read(ref owner._borrowed) == 1)
-            {
-                owner.EvictOldestSilent();
-            }
-
-            return counted;
         }
 
         public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
