@@ -101,15 +101,12 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         var capped = buffer.Length > message.Length;
         var proxy = connection.Features.Get<ProxyHeader>();
         var tls = TlsFacts.From(connection.Features);
-        if (proxy is null)
-        {
-            WarnOfAProxyHeaderInTheMessage(connection, message, tls is not null);
-        }
+        var warning = proxy is null ? WarnOfAProxyHeaderInTheMessage(connection, message, tls is not null) : null;
 
         var expectations = CheckExpectations(connection, proxy, tls, line);
         // Kept for the report only: without one, the printed line is the exchange's one allocation.
         var served = _run.KeepsServedMessages
-            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls, expectations)
+            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls, expectations, warning)
             : null;
         try
         {
@@ -140,21 +137,23 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
 
     /// <summary>
     /// A message that begins with a PROXY header is served as it came (it is the contract), but it
-    /// means a proxy sends one that nobody reads: said once, with what to change.
+    /// means a proxy sends one that nobody reads: said once, with what to change; the warning, for
+    /// the report, or null.
     /// </summary>
-    private void WarnOfAProxyHeaderInTheMessage(ConnectionContext connection, ReadOnlySequence<byte> message, bool insideTls)
+    private string? WarnOfAProxyHeaderInTheMessage(ConnectionContext connection, ReadOnlySequence<byte> message, bool insideTls)
     {
         // The first byte of either signature ('P' of v1, CR of v2): the served path pays one comparison.
         if (!new SequenceReader<byte>(message).TryPeek(out var first) || first is not ((byte)'P' or (byte)'\r')
             || FirstBytesClassifier.Classify(message) is not { Kind: FirstBytesKind.ProxyV1 or FirstBytesKind.ProxyV2 } began)
         {
-            return;
+            return null;
         }
 
         var hint = insideTls
             ? "the proxy sends its PROXY header inside TLS, where it is part of the message: it must come before the handshake (--proxy-protocol required reads it there)"
             : "the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required";
         OneShotConnectionHandlerLog.ProxyHeaderInMessage(_logger, connection.ConnectionId, connection.RemoteEndPoint, began.Describe(), hint);
+        return $"the message served begins with {began.Describe()}: {hint}";
     }
 
     /// <summary>The first read, or null when the connection turned out to be a probe.</summary>

@@ -61,6 +61,7 @@ internal sealed record RunReport(
 /// <param name="Text">The message as printed, without the prefix.</param>
 /// <param name="Base64">The captured bytes.</param>
 /// <param name="Expectations">One entry per <c>--expect-…</c> switch; absent without any.</param>
+/// <param name="Warning">What looked wrong though it was served (its warning line's text); absent when nothing did.</param>
 internal sealed record ServedReport(
     string Text,
     string Base64,
@@ -70,7 +71,8 @@ internal sealed record ServedReport(
     string? RemoteEndPoint,
     ProxyReport? Proxy,
     TlsReport? Tls,
-    IReadOnlyList<ExpectationReport>? Expectations)
+    IReadOnlyList<ExpectationReport>? Expectations,
+    string? Warning)
 {
     public static ServedReport From(ServedMessage message) => new(
         message.Line[MessageLine.Prefix.Length..],
@@ -81,7 +83,8 @@ internal sealed record ServedReport(
         message.Remote?.ToString(),
         message.Proxy is { } proxy ? ProxyReport.From(proxy) : null,
         message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null,
-        message.Expectations.Count > 0 ? [.. message.Expectations.Select(e => new ExpectationReport(e.Name, e.Expected, e.Actual, e.Met))] : null);
+        message.Expectations.Count > 0 ? [.. message.Expectations.Select(e => new ExpectationReport(e.Name, e.Expected, e.Actual, e.Met))] : null,
+        message.Warning);
 }
 
 /// <summary>An expectation and what the served connection had; <c>actual</c> is null when it had no such thing (no TLS, no SNI).</summary>

@@ -25,7 +25,9 @@ internal enum RunOutcome
 /// <summary>One served message, as the report tells it.</summary>
 /// <param name="Raw">The captured bytes.</param>
 /// <param name="Expectations">What each <c>--expect-…</c> switch made of it; empty without any.</param>
-internal sealed record ServedMessage(string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls, IReadOnlyList<ExpectationResult> Expectations);
+/// <param name="Warning">What looked wrong about it though it was served (a PROXY header in the message), if anything.</param>
+internal sealed record ServedMessage(
+    string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls, IReadOnlyList<ExpectationResult> Expectations, string? Warning);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,

@@ -303,18 +303,28 @@ public abstract class OneShotScenarios(IOneShotWorld world)
     [Fact]
     public async Task AMessageThatBeginsWithAProxyHeaderIsServedWithAWarningWhenNothingReadsIt()
     {
-        await using var server = await world.StartAsync();
-        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        var report = Path.Combine(Path.GetTempPath(), $"oneshot-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using var server = await world.StartAsync("--report", report);
+            await using var client = await server.ConnectAsync(server.EndPoints[0]);
 
-        await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\nhello\n"u8.ToArray());
-        var answer = await client.ReadToEndAsync();
-        var run = await server.ExitAsync();
+            await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\r\nhello\n"u8.ToArray());
+            var answer = await client.ReadToEndAsync();
+            var run = await server.ExitAsync();
 
-        Assert.Equal(Answer, answer.Text);
-        Assert.Equal(0, run.ExitCode);
-        Assert.Equal("The message was: PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\\r\\nhello\n", run.Stdout);
-        Assert.Contains(run.Stderr, line => line.StartsWith("warn: Connection ", StringComparison.Ordinal)
-            && line.EndsWith(": the message served begins with a PROXY v1 header: the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required", StringComparison.Ordinal));
+            const string Warning = "the message served begins with a PROXY v1 header: the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required";
+            Assert.Equal(Answer, answer.Text);
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("The message was: PROXY TCP4 203.0.113.7 127.0.0.1 51000 9999\\r\\nhello\n", run.Stdout);
+            Assert.Contains(run.Stderr, line => line.StartsWith("warn: Connection ", StringComparison.Ordinal) && line.EndsWith(": " + Warning, StringComparison.Ordinal));
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(report, TestContext.Current.CancellationToken));
+            Assert.Equal(Warning, json.RootElement.GetProperty("served")[0].GetProperty("warning").GetString());
+        }
+        finally
+        {
+            File.Delete(report);
+        }
     }
 
     [Theory]
