@@ -8,7 +8,11 @@ using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Tests.Diagnosis;
 
-/// <summary>What a flood of bad first packets costs: the pipeline a PROXY endpoint runs, a million connections.</summary>
+/// <summary>
+/// What a flood of bad first packets costs: the pipeline a PROXY endpoint runs, a million connections.
+/// Alone in its collection, run with no other test at once: its heap figures are the whole process's.
+/// </summary>
+[Collection(nameof(RejectionFloodTests))]
 public sealed class RejectionFloodTests
 {
     private const int Connections = 1_000_000;
@@ -82,3 +86,6 @@ public sealed class RejectionFloodTests
         }
     }
 }
+
+[CollectionDefinition(nameof(RejectionFloodTests), DisableParallelization = true)]
+public sealed class RejectionFloodRunsAlone;
