@@ -1,4 +1,4 @@
-using KestrelOneShot.Connections;
+using KestrelOneShot.Output;
 
 namespace KestrelOneShot.Testing.Hosting;
 
@@ -11,5 +11,5 @@ public sealed record OneShotRunResult(int ExitCode, string Stdout, IReadOnlyList
 {
     /// <summary>The served message as printed (escaped, without the prefix), or null when nothing was served.</summary>
     public string? Message =>
-        Stdout.StartsWith(MessageLine.Prefix, StringComparison.Ordinal) ? Stdout[MessageLine.Prefix.Length..].TrimEnd('\n') : null;
+        Stdout.StartsWith(MessageStdout.Prefix, StringComparison.Ordinal) ? Stdout[MessageStdout.Prefix.Length..].TrimEnd('\n') : null;
 }

@@ -13,8 +13,9 @@ internal static class CommandLineSwitches
     public static IReadOnlyDictionary<string, string> Mappings { get; } =
         OneShotOption.All.ToDictionary(option => option.Switch, option => option.Path, StringComparer.OrdinalIgnoreCase);
 
-    // Host-level keys that ASP.NET Core reads from the command line without a section.
-    private static readonly string[] HostKeys = ["--environment", "--applicationName", "--contentRoot"];
+    // Host-level keys that ASP.NET Core reads from the command line without a section (--urls is
+    // accepted so that the host can say which switch to use instead: KestrelListenSetup).
+    private static readonly string[] HostKeys = ["--environment", "--applicationName", "--contentRoot", "--urls"];
 
     /// <summary>The <c>--help</c> text, ending with a line break.</summary>
     public static string Usage { get; } = BuildUsage();
@@ -87,12 +88,32 @@ internal static class CommandLineSwitches
     public static string[] Normalize(IReadOnlyList<string> args)
     {
         var normalized = new List<string>(args.Count);
+        var repeats = new Dictionary<string, int>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (IsFlag(arg))
             {
                 normalized.Add(arg + "=true");
+                continue;
+            }
+
+            if (Repeatable(arg) is { } repeatable)
+            {
+                // Each occurrence its own child key: the provider would keep only the last.
+                var index = repeats.TryGetValue(repeatable.Path, out var seen) ? seen : 0;
+                repeats[repeatable.Path] = index + 1;
+                var equals = arg.IndexOf('=', StringComparison.Ordinal);
+                if (equals >= 0)
+                {
+                    normalized.Add($"--{repeatable.Path}:{index}={arg[(equals + 1)..]}");
+                }
+                else if (i + 1 < args.Count)
+                {
+                    normalized.Add($"--{repeatable.Path}:{index}");
+                    normalized.Add(args[++i]);
+                }
+
                 continue;
             }
 
@@ -104,6 +125,13 @@ internal static class CommandLineSwitches
         }
 
         return [.. normalized];
+    }
+
+    private static OneShotOption? Repeatable(string arg)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        var name = equals < 0 ? arg : arg[..equals];
+        return OneShotOption.All.FirstOrDefault(option => option.IsRepeatable && string.Equals(option.Switch, name, StringComparison.OrdinalIgnoreCase));
     }
 
     private static bool IsFlag(string name) =>
@@ -148,6 +176,7 @@ internal static class CommandLineSwitches
         OptionGroup.Listening => "Listening and serving",
         OptionGroup.ProxyProtocol => "PROXY protocol",
         OptionGroup.Tls => "TLS",
+        OptionGroup.Http => "HTTP",
         OptionGroup.Expectations => "Expectations (each served connection must meet them, else exit 5)",
         _ => "Output",
     };
@@ -157,7 +186,8 @@ internal static class CommandLineSwitches
         var usage = new StringBuilder("""
             Usage: KestrelOneShot [options] [--Section:Key=value ...]
 
-            Listens on TCP, serves the first connection that sends data, prints
+            Listens on TCP, serves the first connection that sends data (with --http,
+            the first HTTP request that is not a health check), prints
             "The message was: <msg>" on stdout, answers, and exits.
 
             """);

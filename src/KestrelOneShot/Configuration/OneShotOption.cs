@@ -143,12 +143,84 @@ internal abstract class OneShotOption
         TryParseOptionalText, Text, o => o.ExpectMessage, (o, v) => o.ExpectMessage = v)
     { Group = OptionGroup.Expectations };
 
+    public static OneShotOption<bool> Http { get; } = new(
+        nameof(OneShotOptions.Http), "--http", "", "true or false",
+        "speak HTTP (HTTP/1.x, h2c on the same port, h2 over TLS, WebSockets): the first request that is not a health check takes the shot", false,
+        bool.TryParse, value => value ? "true" : null, o => o.Http, (o, v) => o.Http = v)
+    { IsFlag = true, Group = OptionGroup.Http };
+
+    public static OneShotOption<IReadOnlyList<string>> HealthPath { get; } = new(
+        nameof(OneShotOptions.HealthPath), "--health-path", "<path>", "a path beginning with /",
+        "a GET of this path is a health check (repeatable; OPTIONS and HEAD always are)", [],
+        TryParseOneItem, Items, o => o.HealthPath, (o, v) => o.HealthPath = [.. o.HealthPath, .. v], v => v.All(p => p.StartsWith('/')))
+    { IsRepeatable = true, Group = OptionGroup.Http };
+
+    public static OneShotOption<string?> ExpectHost { get; } = new(
+        "Expect:Host", "--expect-host", "<host[:port]>", "a host, with a port if the Host header carries one",
+        "the Host header (or HTTP/2 :authority) as received", null,
+        TryParseOptionalText, Text, o => o.ExpectHost, (o, v) => o.ExpectHost = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectPath { get; } = new(
+        "Expect:Path", "--expect-path", "<path[?query]>", "a request target such as /api/z?x=1",
+        "the request target as received", null,
+        TryParseOptionalText, Text, o => o.ExpectPath, (o, v) => o.ExpectPath = v, v => v is null or { Length: > 0 })
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectMethod { get; } = new(
+        "Expect:Method", "--expect-method", "<METHOD>", "an HTTP method such as GET or POST",
+        "the request's method", null,
+        TryParseMethod, Text, o => o.ExpectMethod, (o, v) => o.ExpectMethod = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectHttpVersion { get; } = new(
+        "Expect:HttpVersion", "--expect-http-version", "<1.0|1.1|2>", "1.0, 1.1 or 2",
+        "the HTTP version the proxy spoke", null,
+        TryParseHttpVersion, Text, o => o.ExpectHttpVersion, (o, v) => o.ExpectHttpVersion = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<IReadOnlyList<string>> ExpectHeader { get; } = new(
+        "Expect:Header", "--expect-header", "<'Name: value'>", "a header as 'Name: value', or 'Name' alone for any value",
+        "a header with this value, or present at all (repeatable)", [],
+        TryParseHeaderExpectation, Items, o => o.ExpectHeader, (o, v) => o.ExpectHeader = [.. o.ExpectHeader, .. v])
+    { IsRepeatable = true, Group = OptionGroup.Expectations };
+
+    public static OneShotOption<IReadOnlyList<string>> ExpectNoHeader { get; } = new(
+        "Expect:NoHeader", "--expect-no-header", "<Name>", "a header name",
+        "no header of this name (repeatable)", [],
+        TryParseHeaderName, Items, o => o.ExpectNoHeader, (o, v) => o.ExpectNoHeader = [.. o.ExpectNoHeader, .. v])
+    { IsRepeatable = true, Group = OptionGroup.Expectations };
+
+    public static OneShotOption<IPNetwork?> ExpectForwardedFor { get; } = new(
+        "Expect:ForwardedFor", "--expect-forwarded-for", "<address|cidr>", "an IPv4 or IPv6 address, or a CIDR block such as 203.0.113.0/24",
+        "the client the nearest proxy added (last X-Forwarded-For, else Forwarded for=)", null,
+        TryParseNetwork, network => network?.ToString(), o => o.ExpectForwardedFor, (o, v) => o.ExpectForwardedFor = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<string?> ExpectForwardedProto { get; } = new(
+        "Expect:ForwardedProto", "--expect-forwarded-proto", "<http|https>", "http or https",
+        "the scheme the nearest proxy says (X-Forwarded-Proto, else Forwarded proto=)", null,
+        TryParseForwardedProto, Text, o => o.ExpectForwardedProto, (o, v) => o.ExpectForwardedProto = v)
+    { Group = OptionGroup.Expectations };
+
+    public static OneShotOption<bool> ExpectWebSocket { get; } = new(
+        "Expect:WebSocket", "--expect-websocket", "", "true or false",
+        "the shot arrived as a WebSocket", false,
+        bool.TryParse, value => value ? "true" : null, o => o.ExpectWebSocket, (o, v) => o.ExpectWebSocket = v)
+    { IsFlag = true, Group = OptionGroup.Expectations };
+
     /// <summary>Every option, in the order <c>--help</c> lists them within their group.</summary>
     public static IReadOnlyList<OneShotOption> All { get; } =
     [
         Port, Address, MaxMessageBytes, Response, ReadTimeout, WaitTimeout, Count, ProxyProtocol, ReportPath, Tls, TlsCertificate, TlsKey, TlsCertificateOut, TlsClientCa, Alpn,
+        Http, HealthPath,
         ExpectClient, ExpectProxy, ExpectSni, ExpectAlpn, ExpectTlsVersion, ExpectClientCert, ExpectAuthority, ExpectMessage,
+        ExpectHost, ExpectPath, ExpectMethod, ExpectHttpVersion, ExpectHeader, ExpectNoHeader, ExpectForwardedFor, ExpectForwardedProto, ExpectWebSocket,
     ];
+
+    /// <summary>The expectations that only HTTP can meet.</summary>
+    public static IReadOnlyList<OneShotOption> HttpExpectations { get; } =
+        [ExpectHost, ExpectPath, ExpectMethod, ExpectHttpVersion, ExpectHeader, ExpectNoHeader, ExpectForwardedFor, ExpectForwardedProto, ExpectWebSocket];
 
     /// <summary>The <c>--help</c> heading the option is listed under.</summary>
     public OptionGroup Group { get; private init; }
@@ -175,6 +247,12 @@ internal abstract class OneShotOption
 
     /// <summary>A switch that takes no value on the command line (<c>--tls</c>); <c>--tls=false</c> still works.</summary>
     public bool IsFlag { get; private init; }
+
+    /// <summary>
+    /// A switch that may be given more than once (<c>--health-path /a --health-path /b</c>); in
+    /// configuration, the key's children (<c>OneShot:HealthPath:0</c>) or one value.
+    /// </summary>
+    public bool IsRepeatable { get; private init; }
 
     /// <summary>The default as <c>--help</c> shows it; null when there is none.</summary>
     public abstract string? DefaultText { get; }
@@ -260,6 +338,42 @@ internal abstract class OneShotOption
         return false;
     }
 
+    private static bool TryParseOneItem(string text, out IReadOnlyList<string> value)
+    {
+        value = [text.Trim()];
+        return true;
+    }
+
+    private static string? Items(IReadOnlyList<string> items) => items.Count == 0 ? null : string.Join(' ', items);
+
+    private static bool TryParseMethod(string text, out string? value)
+    {
+        value = text.Trim().ToUpperInvariant();
+        return value.Length > 0 && value.All(char.IsAsciiLetter);
+    }
+
+    private static bool TryParseHttpVersion(string text, out string? value) => TryParseWord(text, ["1.0", "1.1", "2"], out value);
+
+    private static bool TryParseForwardedProto(string text, out string? value) => TryParseWord(text, ["http", "https"], out value);
+
+    private static bool TryParseHeaderName(string text, out IReadOnlyList<string> value)
+    {
+        value = [text.Trim()];
+        return IsToken(value[0]);
+    }
+
+    /// <summary><c>Name: value</c> or <c>Name</c>; the name an HTTP token.</summary>
+    private static bool TryParseHeaderExpectation(string text, out IReadOnlyList<string> value)
+    {
+        var colon = text.IndexOf(':');
+        var name = (colon < 0 ? text : text[..colon]).Trim();
+        value = [colon < 0 ? name : $"{name}: {text[(colon + 1)..].Trim()}"];
+        return IsToken(name);
+    }
+
+    // RFC 9110 token characters.
+    private static bool IsToken(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
+
     private static bool TryParseProxyVersion(string text, out string? value) => TryParseWord(text, ["v1", "v2", "none"], out value);
 
     private static bool TryParseTlsVersion(string text, out string? value) => TryParseWord(text, ["TLSv1.2", "TLSv1.3"], out value);
@@ -294,6 +408,7 @@ internal enum OptionGroup
     Listening,
     ProxyProtocol,
     Tls,
+    Http,
     Expectations,
     Output,
 }

@@ -75,6 +75,33 @@ internal sealed class OneShotOptions
     /// <summary>The message as printed, escapes included.</summary>
     public string? ExpectMessage { get; set; } = OneShotOption.ExpectMessage.Default;
 
+    /// <summary>Whether the endpoints speak HTTP (Kestrel's HTTP layer) rather than raw TCP.</summary>
+    public bool Http { get; set; } = OneShotOption.Http.Default;
+
+    /// <summary>Paths whose GET is a health check.</summary>
+    public IReadOnlyList<string> HealthPath { get; set; } = OneShotOption.HealthPath.Default;
+
+    public string? ExpectHost { get; set; } = OneShotOption.ExpectHost.Default;
+
+    public string? ExpectPath { get; set; } = OneShotOption.ExpectPath.Default;
+
+    public string? ExpectMethod { get; set; } = OneShotOption.ExpectMethod.Default;
+
+    /// <summary><c>1.0</c>, <c>1.1</c> or <c>2</c>.</summary>
+    public string? ExpectHttpVersion { get; set; } = OneShotOption.ExpectHttpVersion.Default;
+
+    /// <summary>Each <c>Name: value</c>, or <c>Name</c> for any value.</summary>
+    public IReadOnlyList<string> ExpectHeader { get; set; } = OneShotOption.ExpectHeader.Default;
+
+    public IReadOnlyList<string> ExpectNoHeader { get; set; } = OneShotOption.ExpectNoHeader.Default;
+
+    public IPNetwork? ExpectForwardedFor { get; set; } = OneShotOption.ExpectForwardedFor.Default;
+
+    /// <summary><c>http</c> or <c>https</c>.</summary>
+    public string? ExpectForwardedProto { get; set; } = OneShotOption.ExpectForwardedProto.Default;
+
+    public bool ExpectWebSocket { get; set; } = OneShotOption.ExpectWebSocket.Default;
+
     /// <summary>Whether the endpoints speak TLS: <c>--tls</c>, or a certificate or client CA given.</summary>
     public bool UsesTls => Tls || TlsCertificate is not null || TlsClientCa is not null;
 

@@ -15,9 +15,18 @@ internal sealed class OneShotOptionsBinder(IConfiguration configuration) : IConf
         var section = configuration.GetSection(OneShotOptions.SectionName);
         foreach (var option in OneShotOption.All)
         {
-            if (section[option.Key] is { } text && !option.TryApply(text, options))
+            var texts = section[option.Key] is { } text ? [text] : Enumerable.Empty<string>();
+            if (option.IsRepeatable)
             {
-                options.UnreadableValues.Add(option.Invalid(text));
+                texts = texts.Concat(section.GetSection(option.Key).GetChildren().Select(child => child.Value).OfType<string>());
+            }
+
+            foreach (var value in texts)
+            {
+                if (!option.TryApply(value, options))
+                {
+                    options.UnreadableValues.Add(option.Invalid(value));
+                }
             }
         }
     }

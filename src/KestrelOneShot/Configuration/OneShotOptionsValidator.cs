@@ -28,6 +28,7 @@ internal sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
 
         failures.AddRange(TlsCombinations(options));
         failures.AddRange(ExpectationCombinations(options));
+        failures.AddRange(HttpCombinations(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -56,6 +57,24 @@ internal sealed class OneShotOptionsValidator : IValidateOptions<OneShotOptions>
         if (options.Alpn is { } alpn && !options.UsesTls)
         {
             yield return OneShotOption.Alpn.Invalid(string.Join(',', alpn), $"needs {OneShotOption.Tls.Switch}");
+        }
+    }
+
+    /// <summary>The switches that only an HTTP endpoint can use.</summary>
+    private static IEnumerable<string> HttpCombinations(OneShotOptions options)
+    {
+        if (options.Http)
+        {
+            yield break;
+        }
+
+        var needsHttp = $"needs {OneShotOption.Http.Switch}";
+        foreach (var option in OneShotOption.HttpExpectations.Append(OneShotOption.HealthPath))
+        {
+            if (option.Describe(options) is { } value)
+            {
+                yield return option.Invalid(value, needsHttp);
+            }
         }
     }
 

@@ -61,7 +61,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.Probe })
+        if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.HealthCheck })
         {
             // Judged a probe before it got here (a proxy's health check): it never gets the shot,
             // and is held until it closes, since closing first could cut short the check's own
@@ -71,46 +71,49 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         }
 
         var input = connection.Transport.Input;
-        var first = await ReadFirstAsync(connection);
-        if (first is not { } result)
+        var first = await FirstRead.ReadAsync(connection, _readTimeout, _time);
+        if (!first.HasData)
         {
+            connection.SetVerdict(first, ConnectionStage.Read);
+            if (first.End == FirstReadEnd.Stopping)
+            {
+                OneShotConnectionHandlerLog.ClosedWhileStopping(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            }
+            else
+            {
+                OneShotConnectionHandlerLog.HealthCheck(_logger, connection.ConnectionId, connection.RemoteEndPoint, first.Describe());
+            }
+
             return;
         }
 
+        var result = first.Result;
         var buffer = result.Buffer;
-        if (buffer.IsEmpty)
-        {
-            input.AdvanceTo(buffer.End);
-            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, "closed without sending data");
-            OneShotConnectionHandlerLog.ProbeClosedEmpty(_logger, connection.ConnectionId, connection.RemoteEndPoint);
-            return;
-        }
-
         if (!_run.TryTakeShot())
         {
             var began = FirstBytesClassifier.Classify(buffer);
             input.AdvanceTo(buffer.End);
-            connection.SetVerdict(ConnectionVerdict.TurnedAway, ConnectionStage.Read, "every shot was already taken", began);
-            OneShotConnectionHandlerLog.ShotAlreadyTaken(_logger, connection.ConnectionId, connection.RemoteEndPoint);
+            connection.SetVerdict(ConnectionVerdict.Latecomer, ConnectionStage.Read, "every shot was already taken", began);
+            OneShotConnectionHandlerLog.Latecomer(_logger, connection.ConnectionId, connection.RemoteEndPoint);
             return;
         }
 
         connection.SetVerdict(ConnectionVerdict.Served);
         var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
-        var line = MessageLine.Format(message);
+        var text = MessageLine.Format(message);
         var capped = buffer.Length > message.Length;
         var proxy = connection.Features.Get<ProxyHeader>();
         var tls = TlsFacts.From(connection.Features);
-        var warning = proxy is null ? WarnOfAProxyHeaderInTheMessage(connection, message, tls is not null) : null;
+        var warning = WarnOfWhatTheMessageIs(connection, message, proxy is not null, tls is not null);
 
-        var expectations = CheckExpectations(connection, proxy, tls, line);
-        // Kept for the report only: without one, the printed line is the exchange's one allocation.
+        var expectations = CheckExpectations(connection, proxy, tls, text);
+        // Kept for the report only: without one, the printed text is the exchange's one allocation.
         var served = _run.KeepsServedMessages
-            ? new ServedMessage(line, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls, expectations, warning)
+            ? new ServedMessage(text, message.ToArray(), message.Length, capped, connection.LocalEndPoint, connection.RemoteEndPoint, proxy, tls, expectations, warning)
             : null;
         try
         {
-            await ServeAsync(connection, result, line, message.Length, capped, proxy, tls);
+            await ServeAsync(connection, result, text, message.Length, capped, proxy, tls);
         }
         finally
         {
@@ -119,88 +122,52 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
     }
 
     /// <summary>What each <c>--expect-…</c> switch makes of the connection, one warning per unmet one; empty without any.</summary>
-    private IReadOnlyList<ExpectationResult> CheckExpectations(ConnectionContext connection, ProxyHeader? proxy, TlsFacts? tls, string line)
+    private IReadOnlyList<ExpectationResult> CheckExpectations(ConnectionContext connection, ProxyHeader? proxy, TlsFacts? tls, string text)
     {
         if (_expectations is null)
         {
             return [];
         }
 
-        var results = _expectations.Check(new ServedRoute(connection.RemoteEndPoint, proxy, tls, line[MessageLine.Prefix.Length..]));
-        foreach (var unmet in results.Where(r => !r.Met))
-        {
-            ExpectationsLog.Unmet(_logger, connection.ConnectionId, connection.RemoteEndPoint, unmet.Name, unmet.Expected, unmet.Switch, unmet.Actual ?? "none");
-        }
-
-        return results;
+        return _expectations.Check(new ServedRoute(connection.RemoteEndPoint, proxy, tls, text), _logger, connection.ConnectionId, connection.RemoteEndPoint);
     }
 
     /// <summary>
-    /// A message that begins with a PROXY header is served as it came (it is the contract), but it
-    /// means a proxy sends one that nobody reads: said once, with what to change; the warning, for
-    /// the report, or null.
+    /// A message that begins with a PROXY header nobody read, or with an HTTP request, is served as it
+    /// came (it is the contract), but it means the route is not what this endpoint serves: said once,
+    /// with what to change; the warning, for the report, or null.
     /// </summary>
-    private string? WarnOfAProxyHeaderInTheMessage(ConnectionContext connection, ReadOnlySequence<byte> message, bool insideTls)
+    private string? WarnOfWhatTheMessageIs(ConnectionContext connection, ReadOnlySequence<byte> message, bool proxyHeaderRead, bool insideTls)
     {
-        // The first byte of either signature ('P' of v1, CR of v2): the served path pays one comparison.
-        if (!new SequenceReader<byte>(message).TryPeek(out var first) || first is not ((byte)'P' or (byte)'\r')
-            || FirstBytesClassifier.Classify(message) is not { Kind: FirstBytesKind.ProxyV1 or FirstBytesKind.ProxyV2 } began)
+        // The first byte of a PROXY signature ('P' of v1, CR of v2) or of an HTTP method (a capital):
+        // any other message pays one comparison.
+        if (!new SequenceReader<byte>(message).TryPeek(out var first) || first is not ((byte)'\r' or >= (byte)'A' and <= (byte)'Z'))
         {
             return null;
         }
 
-        var hint = insideTls
-            ? "the proxy sends its PROXY header inside TLS, where it is part of the message: it must come before the handshake (--proxy-protocol required reads it there)"
-            : "the proxy sends a PROXY header and nothing reads it: run with --proxy-protocol required";
-        OneShotConnectionHandlerLog.ProxyHeaderInMessage(_logger, connection.ConnectionId, connection.RemoteEndPoint, began.Describe(), hint);
+        var began = FirstBytesClassifier.Classify(message);
+        var hint = began.Kind switch
+        {
+            FirstBytesKind.ProxyV1 or FirstBytesKind.ProxyV2 when !proxyHeaderRead => RouteHints.ProxyHeaderInMessage(insideTls),
+            FirstBytesKind.Http1Request or FirstBytesKind.Http2Preface => RouteHints.HttpOnTcpEndpoint,
+            _ => null,
+        };
+        if (hint is null)
+        {
+            return null;
+        }
+
+        OneShotConnectionHandlerLog.MessageIsNotRaw(_logger, connection.ConnectionId, connection.RemoteEndPoint, began.Describe(), hint);
         return $"the message served begins with {began.Describe()}: {hint}";
     }
 
-    /// <summary>The first read, or null when the connection turned out to be a probe.</summary>
-    private async ValueTask<ReadResult?> ReadFirstAsync(ConnectionContext connection)
-    {
-        var input = connection.Transport.Input;
-        ReadDeadline? deadline = null;
-        try
-        {
-            // Usually the message is already in the pipe: then no deadline (and no token source) is needed.
-            if (input.TryRead(out var ready))
-            {
-                return ready;
-            }
-
-            deadline = new ReadDeadline(connection, _readTimeout, _time);
-            return await input.ReadAsync(deadline.Token);
-        }
-        catch (OperationCanceledException) when (deadline?.TimedOut == true)
-        {
-            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, $"sent nothing within {Duration.Format(_readTimeout)}");
-            OneShotConnectionHandlerLog.ProbeSentNothing(_logger, connection.ConnectionId, connection.RemoteEndPoint, _readTimeout);
-        }
-        catch (OperationCanceledException)
-        {
-            connection.SetVerdict(ConnectionVerdict.Stopped);
-            OneShotConnectionHandlerLog.ClosedWhileStopping(_logger, connection.ConnectionId, connection.RemoteEndPoint);
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Read, $"reset before sending data: {ex.Message}");
-            OneShotConnectionHandlerLog.ProbeReset(_logger, connection.ConnectionId, connection.RemoteEndPoint, ex.Message);
-        }
-        finally
-        {
-            deadline?.Dispose();
-        }
-
-        return null;
-    }
-
-    private async Task ServeAsync(ConnectionContext connection, ReadResult first, string line, long bytes, bool capped, ProxyHeader? proxy, TlsFacts? tls)
+    private async Task ServeAsync(ConnectionContext connection, ReadResult first, string text, long bytes, bool capped, ProxyHeader? proxy, TlsFacts? tls)
     {
         var input = connection.Transport.Input;
         // Queued for stdout's one writer: a reader of stdout that stops reading holds up the
         // answers only once the queue is full, and blocks no thread.
-        await _stdout.WriteLineAsync(line);
+        await _stdout.WriteMessageAsync(text);
         OneShotConnectionHandlerLog.Served(_logger, connection.ConnectionId, connection.RemoteEndPoint, proxy?.Hop, tls, bytes, capped);
 
         input.AdvanceTo(first.Buffer.End);

@@ -27,20 +27,14 @@ internal static partial class OneShotConnectionHandlerLog
 
     private static string CappedNote(bool capped) => capped ? " (capped; the rest is discarded)" : "";
 
-    [LoggerMessage(12, LogLevel.Debug, "Probe {ConnectionId} from {Remote} closed without sending data", EventName = "ProbeClosedEmpty")]
-    public static partial void ProbeClosedEmpty(ILogger logger, string connectionId, EndPoint? remote);
-
-    [LoggerMessage(13, LogLevel.Debug, "Probe {ConnectionId} from {Remote} sent nothing within {ReadTimeout}; closed", EventName = "ProbeSentNothing")]
-    public static partial void ProbeSentNothing(ILogger logger, string connectionId, EndPoint? remote, TimeSpan readTimeout);
-
-    [LoggerMessage(14, LogLevel.Debug, "Probe {ConnectionId} from {Remote} reset before sending data: {Reason}", EventName = "ProbeReset")]
-    public static partial void ProbeReset(ILogger logger, string connectionId, EndPoint? remote, string reason);
+    [LoggerMessage(12, LogLevel.Debug, "Health check {ConnectionId} from {Remote}: {How}", EventName = "HealthCheck")]
+    public static partial void HealthCheck(ILogger logger, string connectionId, EndPoint? remote, string how);
 
     [LoggerMessage(15, LogLevel.Debug, "Connection {ConnectionId} from {Remote} closed unanswered: the server is stopping", EventName = "ClosedWhileStopping")]
     public static partial void ClosedWhileStopping(ILogger logger, string connectionId, EndPoint? remote);
 
-    [LoggerMessage(16, LogLevel.Information, "Connection {ConnectionId} from {Remote} closed unanswered: the shot was already taken", EventName = "ShotAlreadyTaken")]
-    public static partial void ShotAlreadyTaken(ILogger logger, string connectionId, EndPoint? remote);
+    [LoggerMessage(16, LogLevel.Information, "Latecomer {ConnectionId} from {Remote} closed unanswered: the shot was already taken", EventName = "Latecomer")]
+    public static partial void Latecomer(ILogger logger, string connectionId, EndPoint? remote);
 
     [LoggerMessage(17, LogLevel.Warning, "Connection {ConnectionId} from {Remote} went away before the answer was sent: {Reason}", EventName = "AnswerNotSent")]
     public static partial void AnswerNotSent(ILogger logger, string connectionId, EndPoint? remote, string reason);
@@ -48,6 +42,6 @@ internal static partial class OneShotConnectionHandlerLog
     [LoggerMessage(18, LogLevel.Debug, "Connection {ConnectionId}: discarded {Bytes} unread bytes before closing", EventName = "Drained")]
     public static partial void Drained(ILogger logger, string connectionId, long bytes);
 
-    [LoggerMessage(19, LogLevel.Warning, "Connection {ConnectionId} from {Remote}: the message served begins with {Began}: {Hint}", EventName = "ProxyHeaderInMessage")]
-    public static partial void ProxyHeaderInMessage(ILogger logger, string connectionId, EndPoint? remote, string began, string hint);
+    [LoggerMessage(19, LogLevel.Warning, "Connection {ConnectionId} from {Remote}: the message served begins with {Began}: {Hint}", EventName = "MessageIsNotRaw")]
+    public static partial void MessageIsNotRaw(ILogger logger, string connectionId, EndPoint? remote, string began, string hint);
 }

@@ -4,14 +4,12 @@ using System.Text;
 namespace KestrelOneShot.Connections;
 
 /// <summary>
-/// Turns the captured bytes into the line printed on stdout, <c>The message was: &lt;msg&gt;</c>:
+/// Turns the captured bytes into the message as printed on stdout and in the report:
 /// UTF-8 with U+FFFD for invalid sequences, one trailing <c>\r\n</c> or <c>\n</c> dropped, and every
 /// other control character escaped so nothing from the network drives the operator's terminal.
 /// </summary>
 internal static class MessageLine
 {
-    public const string Prefix = "The message was: ";
-
     /// <summary>Allocates the returned string and nothing else (the decode buffer is pooled).</summary>
     public static string Format(ReadOnlySequence<byte> message)
     {
@@ -20,7 +18,7 @@ internal static class MessageLine
         try
         {
             var decoded = Encoding.UTF8.GetChars(message, chars);
-            var length = Prefix.Length;
+            var length = 0;
             foreach (var c in chars.AsSpan(0, decoded))
             {
                 length += EscapedLength(c);
@@ -28,8 +26,7 @@ internal static class MessageLine
 
             return string.Create(length, (chars, decoded), static (line, state) =>
             {
-                Prefix.CopyTo(line);
-                var at = Prefix.Length;
+                var at = 0;
                 foreach (var c in state.chars.AsSpan(0, state.decoded))
                 {
                     at += WriteEscaped(c, line[at..]);

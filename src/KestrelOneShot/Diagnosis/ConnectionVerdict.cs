@@ -1,3 +1,5 @@
+using KestrelOneShot.Connections;
+
 using Microsoft.AspNetCore.Connections;
 
 namespace KestrelOneShot.Diagnosis;
@@ -5,11 +7,11 @@ namespace KestrelOneShot.Diagnosis;
 /// <summary>What the pipeline made of a connection; whoever decides says so, once.</summary>
 internal enum ConnectionVerdict
 {
-    /// <summary>Nothing in the pipeline decided: it ended before anyone read a message (a failed TLS handshake, say). A probe.</summary>
+    /// <summary>Nothing in the pipeline decided: it ended before anyone read a message (a failed TLS handshake, say). A health check.</summary>
     Undecided,
 
-    /// <summary>Closed, reset or silent before sending anything that counts: a health check or a port probe.</summary>
-    Probe,
+    /// <summary>Closed, reset or silent before sending anything that counts, or a proxy's check request: a health check or a port probe.</summary>
+    HealthCheck,
 
     /// <summary>Sent something the endpoint refuses (a bad PROXY header, plain bytes on a TLS port); one warning says why.</summary>
     Rejected,
@@ -18,7 +20,10 @@ internal enum ConnectionVerdict
     Served,
 
     /// <summary>Sent data after every shot was taken; closed unanswered.</summary>
-    TurnedAway,
+    Latecomer,
+
+    /// <summary>Carried HTTP requests, each recorded on its own (served, health check, latecomer).</summary>
+    Answered,
 
     /// <summary>Closed unanswered because the server is stopping.</summary>
     Stopped,
@@ -35,6 +40,9 @@ internal enum ConnectionStage
 
     /// <summary>Before or during the TLS handshake.</summary>
     Tls,
+
+    /// <summary>Kestrel's HTTP layer: a request it refused, or a check request answered.</summary>
+    Http,
 }
 
 /// <summary>
@@ -74,6 +82,22 @@ internal static class ConnectionVerdictExtensions
         {
             (feature.Verdict, feature.Stage, feature.Reason) = (verdict, stage, reason);
             feature.Began = began ?? feature.Began;
+        }
+    }
+
+    /// <summary>
+    /// Records what a first read without data makes of the connection: a health check (closed, silent,
+    /// reset) at <paramref name="stage"/>, or stopped, in the words of <see cref="FirstRead.Describe"/>.
+    /// </summary>
+    public static void SetVerdict(this ConnectionContext connection, FirstRead read, ConnectionStage stage)
+    {
+        if (read.End == FirstReadEnd.Stopping)
+        {
+            connection.SetVerdict(ConnectionVerdict.Stopped);
+        }
+        else
+        {
+            connection.SetVerdict(ConnectionVerdict.HealthCheck, stage, read.Describe());
         }
     }
 

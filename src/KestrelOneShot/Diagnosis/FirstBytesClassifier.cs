@@ -223,7 +223,7 @@ internal static class FirstBytesClassifier
     // Capped, so that a request target of kilobytes cannot make a warning line of kilobytes.
     private static string Printable(ReadOnlySpan<byte> bytes)
     {
-        var text = MessageLine.Format(new ReadOnlySequence<byte>(bytes[..Math.Min(bytes.Length, MaxPrintable)].ToArray()))[MessageLine.Prefix.Length..];
+        var text = MessageLine.Format(new ReadOnlySequence<byte>(bytes[..Math.Min(bytes.Length, MaxPrintable)].ToArray()));
         return bytes.Length > MaxPrintable ? text + "…" : text;
     }
 

@@ -6,6 +6,9 @@ namespace KestrelOneShot.Expectations;
 
 internal static partial class ExpectationsLog
 {
-    [LoggerMessage(50, LogLevel.Warning, "Connection {ConnectionId} from {Remote} was served, not as expected: {Name} {Expected} expected ({Switch}), got {Actual}", EventName = "ExpectationUnmet")]
-    public static partial void Unmet(ILogger logger, string connectionId, EndPoint? remote, string name, string expected, string @switch, string actual);
+    [LoggerMessage(50, LogLevel.Warning, "Connection {ConnectionId} from {Remote} was served, not as expected: {Name} {Expected} expected ({Switch}), got {Actual}{Hint}", EventName = "ExpectationUnmet")]
+    private static partial void Unmet(ILogger logger, string connectionId, EndPoint? remote, string name, string expected, string @switch, string actual, string hint);
+
+    public static void Unmet(ILogger logger, string connectionId, EndPoint? remote, ExpectationResult unmet) =>
+        Unmet(logger, connectionId, remote, unmet.Name, unmet.Expected, unmet.Switch, unmet.Actual ?? "none", unmet.Hint is { } hint ? $": {hint}" : "");
 }

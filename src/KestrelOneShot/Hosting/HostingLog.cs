@@ -13,6 +13,9 @@ internal static partial class HostingLog
     [LoggerMessage(3, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header", EventName = "OptionalProxyProtocol")]
     public static partial void OptionalProxyProtocol(ILogger logger);
 
+    [LoggerMessage(5, LogLevel.Warning, "{Source}={Value} does not choose where the one-shot listens: use --address and --port (OneShot:Address, OneShot:Port)", EventName = "WebHostAddressIgnored")]
+    public static partial void WebHostAddressIgnored(ILogger logger, string source, string value);
+
     [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}{Arrived}; stopping (exit 4)", EventName = "WaitTimedOut")]
     public static partial void WaitTimedOut(ILogger logger, string waitTimeout, string arrived);
 

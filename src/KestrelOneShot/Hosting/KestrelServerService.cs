@@ -5,28 +5,14 @@ using Microsoft.Extensions.Hosting;
 namespace KestrelOneShot.Hosting;
 
 /// <summary>
-/// Runs Kestrel as a plain hosted service. Every endpoint ends in the connection handler, so the
-/// HTTP layer that the web host would build around the server (request pipeline, HTTP context
-/// factory, host filtering) is never used, and its start-up cost is saved (docs/performance.md).
+/// Runs Kestrel as a plain hosted service with the HTTP application from the container
+/// (<c>OneShotHttpApplication</c>, straight on Kestrel's request features): the web host's request
+/// pipeline, HTTP context factory and host filtering are never built, and their start-up cost is
+/// saved (docs/performance.md). A TCP endpoint ends in the connection handler and never reaches it.
 /// </summary>
-internal sealed class KestrelServerService(IServer server) : IHostedService
+internal sealed class KestrelServerService(IServer server, IHttpApplication<IFeatureCollection> application) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => server.StartAsync(NoHttpApplication.Instance, cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => server.StartAsync(application, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => server.StopAsync(cancellationToken);
-
-    // Kestrel asks for an HTTP application; no endpoint of ours speaks HTTP, so none is ever called.
-    private sealed class NoHttpApplication : IHttpApplication<NoHttpApplication>
-    {
-        public static NoHttpApplication Instance { get; } = new();
-
-        public NoHttpApplication CreateContext(IFeatureCollection contextFeatures) =>
-            throw new InvalidOperationException("KestrelOneShot serves raw TCP: no endpoint speaks HTTP.");
-
-        public Task ProcessRequestAsync(NoHttpApplication context) => Task.CompletedTask;
-
-        public void DisposeContext(NoHttpApplication context, Exception? exception)
-        {
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Http;
 using KestrelOneShot.Logging;
 using KestrelOneShot.NativeAot;
 using KestrelOneShot.Output;
@@ -86,25 +87,27 @@ public static class OneShotHost
         services.AddOneShotOptions();
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => new KestrelListenSetup(
-            sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<OneShotRun>(), sp, sp.GetRequiredService<ILogger<KestrelListenSetup>>()));
+            sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<OneShotRun>(), sp, sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<KestrelListenSetup>>()));
         services.AddSingleton<IConnectionListenerFactory>(sp => new SocketTransportFactory(
             sp.GetRequiredService<IOptions<SocketTransportOptions>>(), sp.GetRequiredService<ILoggerFactory>()));
         // What Kestrel's TLS middleware resolves; the IServer it registers is replaced just below.
         new ServiceCollectionWebHostBuilder(services).UseKestrelCore();
         services.AddSingleton(sp => new ListenFailureRecorder(ConnectionCapTransport.CapToDescriptors(
             sp.GetRequiredService<IConnectionListenerFactory>(), sp.GetRequiredService<ILoggerFactory>())));
+        services.AddSingleton(sp => new HandoffTransport(sp.GetRequiredService<ListenFailureRecorder>()));
         services.AddSingleton<IServer>(sp => new KestrelServer(
             sp.GetRequiredService<IOptions<KestrelServerOptions>>(),
-            sp.GetRequiredService<ListenFailureRecorder>(),
+            sp.GetRequiredService<HandoffTransport>(),
             sp.GetRequiredService<ILoggerFactory>()));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(stdout);
-        services.AddOneShotRun().AddOneShotConnectionHandler().AddTlsEndpointSetup();
+        services.AddOneShotRun().AddOneShotConnectionHandler().AddOneShotHttp().AddTlsEndpointSetup();
         services.AddHostedService(sp => new ShutdownSignals(sp.GetRequiredService<OneShotRun>()));
         services.AddHostedService(sp => new WaitTimeoutService(
             sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WaitTimeoutService>>()));
-        services.AddHostedService(sp => new KestrelServerService(sp.GetRequiredService<IServer>())); // Last: it starts first to stop.
+        services.AddHostedService(sp => new KestrelServerService(
+            sp.GetRequiredService<IServer>(), sp.GetRequiredService<IHttpApplication<IFeatureCollection>>())); // Last: it starts first to stop.
 
         // The host's start-up validator would only activate the metrics subscription (the host
         // builder always adds metrics; no run has a listener for it, and the AOT binary is built
@@ -159,6 +162,7 @@ public static class OneShotHost
         _ = app.Services.GetRequiredService<IOptions<OneShotOptions>>().Value; // Invalid options end the run here (exit 2).
         await app.StartAsync(cancellationToken);
         var endpoints = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Where(address => !HandoffEndPoint.IsHandoffAddress(address))
             .Select(ReadyEndpoint)
             .ToArray();
         var run = app.Services.GetRequiredService<OneShotRun>();

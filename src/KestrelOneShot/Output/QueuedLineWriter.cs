@@ -33,17 +33,21 @@ internal sealed class QueuedLineWriter
     public Exception? Failure { get; private set; }
 
     /// <summary>Queues <paramref name="line"/> without waiting; with dropWhenFull, a full queue drops it.</summary>
-    public void WriteLine(string line) => _lines.Writer.TryWrite(new Entry(line, null));
+    public void WriteLine(string line) => _lines.Writer.TryWrite(new Entry(null, line, null));
 
     /// <summary>Queues <paramref name="line"/>, waiting (asynchronously) for room.</summary>
     public ValueTask WriteLineAsync(string line, CancellationToken cancellationToken = default) =>
-        _lines.Writer.WriteAsync(new Entry(line, null), cancellationToken);
+        _lines.Writer.WriteAsync(new Entry(null, line, null), cancellationToken);
+
+    /// <summary>Queues the line <paramref name="prefix"/> then <paramref name="text"/>, written without joining them first.</summary>
+    public ValueTask WriteLineAsync(string prefix, string text, CancellationToken cancellationToken = default) =>
+        _lines.Writer.WriteAsync(new Entry(prefix, text, null), cancellationToken);
 
     /// <summary>Completes once every line queued before it is written and flushed.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _lines.Writer.WriteAsync(new Entry(null, flushed), cancellationToken);
+        await _lines.Writer.WriteAsync(new Entry(null, null, flushed), cancellationToken);
         await flushed.Task.WaitAsync(cancellationToken);
     }
 
@@ -72,7 +76,7 @@ internal sealed class QueuedLineWriter
             {
                 if (entry.Line is { } line)
                 {
-                    Write(line);
+                    Write(entry.Prefix, line);
                 }
                 else
                 {
@@ -83,14 +87,14 @@ internal sealed class QueuedLineWriter
 
             if (Interlocked.Exchange(ref _dropped, 0) is var dropped and > 0)
             {
-                Write($"warn: {dropped} lines were dropped here while this output was not being read");
+                Write(null, $"warn: {dropped} lines were dropped here while this output was not being read");
             }
 
             Flush();
         }
     }
 
-    private void Write(string line)
+    private void Write(string? prefix, string line)
     {
         if (Failure is not null)
         {
@@ -99,6 +103,11 @@ internal sealed class QueuedLineWriter
 
         try
         {
+            if (prefix is not null)
+            {
+                _target.Write(prefix);
+            }
+
             _target.WriteLine(line);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
@@ -124,6 +133,6 @@ internal sealed class QueuedLineWriter
         }
     }
 
-    /// <summary>A line to write, or (with no line) a request to say when everything before it is written.</summary>
-    private readonly record struct Entry(string? Line, TaskCompletionSource? Flushed);
+    /// <summary>A line to write (after its prefix, if any), or (with no line) a request to say when everything before it is written.</summary>
+    private readonly record struct Entry(string? Prefix, string? Line, TaskCompletionSource? Flushed);
 }

@@ -51,7 +51,7 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
             // The proxy's own health check. The specification has the receiver accept the
             // connection as it is: it goes on through the pipeline (a check-ssl check makes its TLS
             // handshake next), and whatever reads messages must treat it as the probe it is.
-            connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Proxy, "PROXY v2 LOCAL (a proxy's health check)", began);
+            connection.SetVerdict(ConnectionVerdict.HealthCheck, ConnectionStage.Proxy, "PROXY v2 LOCAL (a proxy's health check)", began);
             ProxyProtocolLog.HealthCheck(logger, connection.ConnectionId, connection.RemoteEndPoint);
         }
 
@@ -67,27 +67,20 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
         FirstBytes? began = null; // Named at the first read that left the header incomplete, for a read that then gives up.
         while (true)
         {
-            ReadResult result;
-            try
+            var read = await FirstRead.ReadAsync(input, deadline, headerTimeout);
+            if (!read.HasData)
             {
-                result = await input.ReadAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (deadline.TimedOut)
-            {
-                return sawBytes ? Reject(connection, $"the PROXY header did not complete within {Duration.Format(headerTimeout)}", began) : Probe(connection, "sent nothing in time");
-            }
-            catch (OperationCanceledException)
-            {
-                connection.SetVerdict(ConnectionVerdict.Stopped);
-                return (HeaderRead.Done, null, null);
-            }
-            catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
-            {
-                return sawBytes ? Reject(connection, $"reset inside the PROXY header: {ex.Message}", began) : Probe(connection, $"reset before sending data ({ex.Message})");
+                return (read.End, sawBytes) switch
+                {
+                    (FirstReadEnd.Stopping, _) or (_, false) => NotAHeader(connection, read),
+                    (FirstReadEnd.TimedOut, true) => Reject(connection, $"the PROXY header did not complete within {Duration.Format(headerTimeout)}", began),
+                    _ => Reject(connection, $"reset inside the PROXY header: {read.ResetReason}", began),
+                };
             }
 
+            var result = read.Result;
             var buffer = result.Buffer;
-            sawBytes = !buffer.IsEmpty;
+            sawBytes = true;
             switch (ProxyHeaderParser.TryParse(buffer, out var header, out var consumed, out var error))
             {
                 case ProxyParseStatus.Complete:
@@ -100,7 +93,7 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
                 case ProxyParseStatus.NoHeader:
                     var instead = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return Reject(connection, $"expected a PROXY protocol header, got {instead.Describe()}: {MissingHeaderHint(instead.Kind)}", instead);
+                    return Reject(connection, $"expected a PROXY protocol header, got {instead.Describe()}: {RouteHints.MissingProxyHeader(instead.Kind)}", instead);
                 case ProxyParseStatus.Invalid:
                     var invalid = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
@@ -108,30 +101,20 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, ProxyProt
                 case ProxyParseStatus.Incomplete when result.IsCompleted:
                     var cut = FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.End);
-                    return sawBytes ? Reject(connection, "closed inside the PROXY header", cut) : Probe(connection, "closed without sending data");
+                    return Reject(connection, "closed inside the PROXY header", cut);
                 default:
-                    began ??= sawBytes ? FirstBytesClassifier.Classify(buffer) : null;
+                    began ??= FirstBytesClassifier.Classify(buffer);
                     input.AdvanceTo(buffer.Start, buffer.End);
                     break;
             }
         }
     }
 
-    /// <summary>What an operator most likely got wrong, from what arrived instead of a header.</summary>
-    private static string MissingHeaderHint(FirstBytesKind kind) => kind switch
+    /// <summary>A connection that sent nothing is a health check (or the server is stopping): logged at debug level, closed.</summary>
+    private (HeaderRead, ProxyHeader?, FirstBytes?) NotAHeader(ConnectionContext connection, FirstRead read)
     {
-        FirstBytesKind.TlsClientHello => "the proxy sends no PROXY header, or sends it inside TLS",
-        FirstBytesKind.Http1Request => "a proxy in HTTP mode or an HTTP health check sends no PROXY header",
-        FirstBytesKind.Http2Preface => "an HTTP/2 client or proxy sends no PROXY header",
-        FirstBytesKind.SshBanner => "an SSH client reached this port",
-        _ => "the proxy sends no PROXY header (send-proxy / proxy_protocol on)",
-    };
-
-    /// <summary>A connection that sent nothing is a probe: logged at debug level, closed.</summary>
-    private (HeaderRead, ProxyHeader?, FirstBytes?) Probe(ConnectionContext connection, string how)
-    {
-        connection.SetVerdict(ConnectionVerdict.Probe, ConnectionStage.Proxy, how);
-        ProxyProtocolLog.Probe(logger, connection.ConnectionId, connection.RemoteEndPoint, how);
+        connection.SetVerdict(read, ConnectionStage.Proxy);
+        ProxyProtocolLog.NoHeader(logger, connection.ConnectionId, connection.RemoteEndPoint, read.Describe());
         return (HeaderRead.Done, null, null);
     }
 

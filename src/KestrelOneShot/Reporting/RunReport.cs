@@ -32,7 +32,7 @@ internal sealed record RunReport(
             error,
             run?.Endpoints ?? [],
             run?.Served.Select(ServedReport.From).ToArray() ?? [],
-            run?.Rejections.Probes ?? 0,
+            run?.Rejections.HealthChecks ?? 0,
             run?.Rejections.Entries.Select(r => RejectionReport.From(r, time, ready)).ToArray() ?? [],
             run?.Rejections.Count ?? 0,
             new ReportTimings(
@@ -72,10 +72,11 @@ internal sealed record ServedReport(
     ProxyReport? Proxy,
     TlsReport? Tls,
     IReadOnlyList<ExpectationReport>? Expectations,
-    string? Warning)
+    string? Warning,
+    HttpReport? Http)
 {
     public static ServedReport From(ServedMessage message) => new(
-        message.Line[MessageLine.Prefix.Length..],
+        message.Text,
         Convert.ToBase64String(message.Raw),
         message.Bytes,
         message.Capped,
@@ -83,17 +84,67 @@ internal sealed record ServedReport(
         message.Remote?.ToString(),
         message.Proxy is { } proxy ? ProxyReport.From(proxy) : null,
         message.Tls is { } tls ? new TlsReport(tls.Protocol, tls.CipherSuite, tls.Sni, tls.Alpn, tls.ClientCertificate) : null,
-        message.Expectations.Count > 0 ? [.. message.Expectations.Select(e => new ExpectationReport(e.Name, e.Expected, e.Actual, e.Met))] : null,
-        message.Warning);
+        message.Expectations.Count > 0 ? [.. message.Expectations.Select(e => new ExpectationReport(e.Name, e.Expected, e.Actual, e.Met, e.Hint))] : null,
+        message.Warning,
+        message.Http is { } http ? HttpReport.From(http) : null);
 }
 
-/// <summary>An expectation and what the served connection had; <c>actual</c> is null when it had no such thing (no TLS, no SNI).</summary>
-internal sealed record ExpectationReport(string Name, string Expected, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Actual, bool Met);
+/// <summary>The served HTTP request as it arrived.</summary>
+/// <param name="Version"><c>1.0</c>, <c>1.1</c> or <c>2</c>.</param>
+/// <param name="ChosenBy"><c>http1</c> (a request line), <c>prior-knowledge</c> (the h2c preface) or <c>alpn</c>.</param>
+/// <param name="Host">The <c>Host</c> header, or <c>:authority</c>; null when absent.</param>
+/// <param name="Headers">Every header as <c>name</c> and <c>value</c> (values capped at 256 characters), in Kestrel's order.</param>
+internal sealed record HttpReport(
+    string Method,
+    string Target,
+    string Version,
+    string ChosenBy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Host,
+    IReadOnlyList<ReceivedHeader> Headers,
+    long BodyBytes,
+    bool BodyCapped,
+    ForwardingReport Forwarding,
+    bool WebSocket)
+{
+    public static HttpReport From(HttpRequestFacts http) => new(
+        http.Method,
+        http.Target,
+        http.Version,
+        http.Choice switch
+        {
+            HttpVersionChoice.Alpn => "alpn",
+            HttpVersionChoice.PriorKnowledge => "prior-knowledge",
+            _ => "http1",
+        },
+        http.Host,
+        http.Headers,
+        http.BodyBytes,
+        http.BodyCapped,
+        ForwardingReport.From(http.Forwarding),
+        http.WebSocket);
+}
+
+/// <summary>The forwarding headers parsed; <c>nearestClient</c> and <c>nearestProto</c> are what the nearest proxy said (null when it said nothing).</summary>
+internal sealed record ForwardingReport(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NearestClient,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NearestProto,
+    IReadOnlyList<string> XForwardedFor,
+    IReadOnlyList<string> XForwardedProto,
+    IReadOnlyList<string> XForwardedHost,
+    IReadOnlyList<ForwardedElement> Forwarded,
+    IReadOnlyList<string> Via)
+{
+    public static ForwardingReport From(ForwardingChain chain) =>
+        new(chain.NearestClient, chain.NearestProto, chain.ForwardedFor, chain.ForwardedProto, chain.ForwardedHost, chain.Forwarded, chain.Via);
+}
+
+/// <summary>An expectation and what the served connection had; <c>actual</c> is null when it had no such thing (no TLS, no SNI); <c>hint</c> names the directive that fixes a well-known proxy default.</summary>
+internal sealed record ExpectationReport(string Name, string Expected, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Actual, bool Met, string? Hint);
 
 /// <summary>A connection turned away, or a probe: where, when, why, and what it began with.</summary>
 /// <param name="Kind"><c>health-check</c> (a probe: closed, silent, a v2 LOCAL header, a handshake not completed), <c>rejected</c> or <c>latecomer</c>.</param>
 /// <param name="AtMs">Milliseconds after the server was ready.</param>
-/// <param name="Stage"><c>proxy</c>, <c>tls</c> or <c>read</c>.</param>
+/// <param name="Stage"><c>proxy</c>, <c>tls</c>, <c>read</c> or <c>http</c>.</param>
 internal sealed record RejectionReport(
     string Kind,
     string? LocalEndPoint,
@@ -105,7 +156,7 @@ internal sealed record RejectionReport(
     FirstBytesReport FirstBytes)
 {
     public static RejectionReport From(Rejection rejection, TimeProvider time, long? ready) => new(
-        rejection.IsProbe ? "health-check" : rejection.Verdict == ConnectionVerdict.TurnedAway ? "latecomer" : "rejected",
+        rejection.Kind,
         rejection.Local?.ToString(),
         rejection.Remote?.ToString(),
         rejection.OriginalClient?.ToString(),

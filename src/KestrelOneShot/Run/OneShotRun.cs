@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 
 using KestrelOneShot.Configuration;
+using KestrelOneShot.Diagnosis;
 using KestrelOneShot.Expectations;
 using KestrelOneShot.ProxyProtocol;
 using KestrelOneShot.Tls;
@@ -22,12 +23,14 @@ internal enum RunOutcome
     Terminated,
 }
 
-/// <summary>One served message, as the report tells it.</summary>
+/// <summary>One served message, raw or an HTTP exchange, as the report tells it.</summary>
+/// <param name="Text">The message as printed, escaped, without the stdout prefix.</param>
 /// <param name="Raw">The captured bytes.</param>
 /// <param name="Expectations">What each <c>--expect-…</c> switch made of it; empty without any.</param>
 /// <param name="Warning">What looked wrong about it though it was served (a PROXY header in the message), if anything.</param>
+/// <param name="Http">The request, when the endpoint speaks HTTP.</param>
 internal sealed record ServedMessage(
-    string Line, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls, IReadOnlyList<ExpectationResult> Expectations, string? Warning);
+    string Text, byte[] Raw, long Bytes, bool Capped, EndPoint? Local, EndPoint? Remote, ProxyHeader? Proxy, TlsFacts? Tls, IReadOnlyList<ExpectationResult> Expectations, string? Warning, HttpRequestFacts? Http = null);
 
 /// <summary>
 /// The run's single source of truth: which connections get a shot (exactly <c>Count</c>, atomically,

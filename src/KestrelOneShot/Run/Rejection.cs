@@ -18,8 +18,11 @@ internal sealed record Rejection(
     EndPoint? OriginalClient,
     long Timestamp)
 {
-    /// <summary>A probe is a health check or a port probe; anything else sent something and was refused.</summary>
-    public bool IsProbe => Verdict is ConnectionVerdict.Probe or ConnectionVerdict.Undecided;
+    /// <summary>A health check or a port probe; anything else sent something and was refused.</summary>
+    public bool IsHealthCheck => Verdict is ConnectionVerdict.HealthCheck or ConnectionVerdict.Undecided;
+
+    /// <summary>The one vocabulary of the report, the summary and the log: <c>health-check</c>, <c>latecomer</c> or <c>rejected</c>.</summary>
+    public string Kind => IsHealthCheck ? "health-check" : Verdict == ConnectionVerdict.Latecomer ? "latecomer" : "rejected";
 }
 
 /// <summary>
@@ -36,11 +39,11 @@ internal sealed class RejectionLog
     // What the summary line names, in the order first seen; the labels are a small fixed set.
     private readonly List<(string Label, int Count)> _turnedAway = [];
     private int _count;
-    private int _probes;
+    private int _healthChecks;
 
     public int Count => Volatile.Read(ref _count);
 
-    public int Probes => Volatile.Read(ref _probes);
+    public int HealthChecks => Volatile.Read(ref _healthChecks);
 
     public IReadOnlyList<Rejection> Entries
     {
@@ -63,9 +66,9 @@ internal sealed class RejectionLog
                 _entries.Add(rejection);
             }
 
-            if (rejection.IsProbe)
+            if (rejection.IsHealthCheck)
             {
-                _probes++;
+                _healthChecks++;
                 return;
             }
 
@@ -90,13 +93,13 @@ internal sealed class RejectionLog
     {
         lock (_entries)
         {
-            var turnedAway = _count - _probes;
+            var turnedAway = _count - _healthChecks;
             var summary = turnedAway > 0
                 ? $"{turnedAway} {(turnedAway == 1 ? "was" : "were")} turned away: {string.Join(", ", _turnedAway.Select(g => Counted(g.Count, g.Label)))}"
                 : "";
-            if (_probes > 0)
+            if (_healthChecks > 0)
             {
-                summary += $"{(summary.Length > 0 ? ", and " : "")}{Counted(_probes, "health check")} came";
+                summary += $"{(summary.Length > 0 ? ", and " : "")}{Counted(_healthChecks, "health check")} came";
             }
 
             return summary;

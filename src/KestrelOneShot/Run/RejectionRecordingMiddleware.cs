@@ -21,7 +21,7 @@ internal sealed class RejectionRecordingMiddleware(ConnectionDelegate next, OneS
         // Before the PROXY middleware makes it the original client's.
         var peer = connection.RemoteEndPoint;
         await next(connection);
-        if (verdict.Verdict is ConnectionVerdict.Served or ConnectionVerdict.Stopped)
+        if (verdict.Verdict is ConnectionVerdict.Served or ConnectionVerdict.Stopped or ConnectionVerdict.Answered)
         {
             return;
         }

@@ -49,7 +49,8 @@ internal sealed class TlsEndpointSetup(IOptions<OneShotOptions> options, TimePro
         return new TlsOptions(certificate)
         {
             ClientCertificateAuthorities = settings.TlsClientCa is { } ca ? ClientCertificateAuthorities.Load(ca) : null,
-            ApplicationProtocols = settings.Alpn,
+            // An HTTP endpoint offers what it speaks; a raw one negotiates nothing unless told.
+            ApplicationProtocols = settings.Alpn ?? (settings.Http ? ["h2", "http/1.1"] : null),
             HandshakeTimeout = settings.ReadTimeout > TimeSpan.Zero ? settings.ReadTimeout : Timeout.InfiniteTimeSpan,
         };
     }

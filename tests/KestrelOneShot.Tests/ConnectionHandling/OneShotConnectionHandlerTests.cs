@@ -3,6 +3,7 @@ using System.Text;
 
 using KestrelOneShot.ConnectionHandling;
 using KestrelOneShot.Connections;
+using KestrelOneShot.Output;
 using KestrelOneShot.Run;
 
 namespace KestrelOneShot.Tests.ConnectionHandling;
@@ -54,7 +55,7 @@ public sealed class OneShotConnectionHandlerTests
         await client.Client.Transport.Output.CompleteAsync();
         await harness.Connect(client);
 
-        Assert.Equal([MessageLine.Prefix + Encoding.ASCII.GetString(sent, 0, 100)], await harness.StdoutLinesAsync());
+        Assert.Equal([MessageStdout.Prefix + Encoding.ASCII.GetString(sent, 0, 100)], await harness.StdoutLinesAsync());
         Assert.Equal(DefaultAnswer, client.Answer());
     }
 
@@ -114,7 +115,7 @@ public sealed class OneShotConnectionHandlerTests
         await serving;
         Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Rejections.Probes);
+        Assert.Equal(1, harness.Run.Rejections.HealthChecks);
     }
 
     [Fact]
@@ -221,7 +222,7 @@ public sealed class OneShotConnectionHandlerTests
         await Task.WhenAll(serving, sending).Within();
 
         Assert.Equal(DefaultAnswer, client.Answer());
-        Assert.Equal([MessageLine.Prefix + string.Concat(Enumerable.Repeat("\\0", 100))], await harness.StdoutLinesAsync());
+        Assert.Equal([MessageStdout.Prefix + string.Concat(Enumerable.Repeat("\\0", 100))], await harness.StdoutLinesAsync());
     }
 
     [Fact]

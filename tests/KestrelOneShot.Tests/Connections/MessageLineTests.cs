@@ -22,11 +22,11 @@ public sealed class MessageLineTests
     [InlineData("bell\u0007del\u007f", "bell\\x07del\\x7F")]
     [InlineData("c1\u009b2J", "c1\\x9B2J")]
     public void FormatsTheMessageAsTheOperatorSeesIt(string sent, string printed) =>
-        Assert.Equal(MessageLine.Prefix + printed, MessageLine.Format(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(sent))));
+        Assert.Equal(printed, MessageLine.Format(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(sent))));
 
     [Fact]
     public void InvalidUtf8BecomesReplacementCharacters() =>
-        Assert.Equal(MessageLine.Prefix + "a\uFFFDb\uFFFD", MessageLine.Format(new ReadOnlySequence<byte>([(byte)'a', 0xFF, (byte)'b', 0xE2, 0x82])));
+        Assert.Equal("a\uFFFDb\uFFFD", MessageLine.Format(new ReadOnlySequence<byte>([(byte)'a', 0xFF, (byte)'b', 0xE2, 0x82])));
 
     [Fact]
     public void DecodesCharactersSplitAcrossSegments()
@@ -34,10 +34,10 @@ public sealed class MessageLineTests
         // "✓\r\n" with the three bytes of ✓ and the line end spread over four segments.
         var sequence = Sequences.Of([0xE2], [0x9C, 0x93, (byte)'\r'], [(byte)'\n']);
 
-        Assert.Equal(MessageLine.Prefix + "✓", MessageLine.Format(sequence));
+        Assert.Equal("✓", MessageLine.Format(sequence));
     }
 
     [Fact]
-    public void EmptyMessagePrintsThePrefixOnly() =>
-        Assert.Equal(MessageLine.Prefix, MessageLine.Format(ReadOnlySequence<byte>.Empty));
+    public void EmptyMessageIsEmptyText() =>
+        Assert.Equal("", MessageLine.Format(ReadOnlySequence<byte>.Empty));
 }

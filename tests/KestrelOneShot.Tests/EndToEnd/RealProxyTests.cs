@@ -23,7 +23,7 @@ public sealed class RealProxyTests
         await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], $"{sendProxy} check inter 50ms");
 
         // Several health checks reach the app before the client does.
-        await server.WaitForStderrAsync(lines => lines.Count(l => l.StartsWith("dbug: Probe ", StringComparison.Ordinal)) >= 3);
+        await server.WaitForStderrAsync(lines => lines.Count(l => l.StartsWith("dbug: Health check ", StringComparison.Ordinal)) >= 3);
         var (answer, client) = await ExchangeThroughAsync(haproxy.Frontend);
         var (exitCode, stdout) = await server.ExitAsync();
 

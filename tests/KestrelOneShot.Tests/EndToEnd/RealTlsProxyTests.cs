@@ -31,7 +31,7 @@ public sealed class RealTlsProxyTests : IDisposable
         await using var running = server;
         await using var haproxy = await RealProxy.StartHaproxyAsync(endpoints[0], serverOptions);
 
-        await server.WaitForStderrAsync(lines => lines.Count(l => l.StartsWith("dbug: Probe ", StringComparison.Ordinal)) >= 3);
+        await server.WaitForStderrAsync(lines => lines.Count(l => l.StartsWith("dbug: Health check ", StringComparison.Ordinal)) >= 3);
         var answer = await SocketClient.ExchangeAsync(haproxy.Frontend, "staged\n"u8.ToArray());
         Assert.True(answer.Text == "Good talking to you\n", $"answer '{answer.Text}'; HAProxy said: {haproxy.Output}; the app said: {server.Stderr}");
         var (exitCode, stdout) = await server.ExitAsync();

@@ -9,7 +9,7 @@ public sealed partial class FolderDependencyTests
     private static readonly string[] Layers =
     [
         "Connections", "Output", "NativeAot", "Logging", "Transports", "Diagnosis", "ProxyProtocol", "Configuration", "Tls",
-        "Expectations", "Run", "ConnectionHandling", "Reporting", "Hosting",
+        "Expectations", "Run", "ConnectionHandling", "Http", "Reporting", "Hosting",
     ];
 
     public static TheoryData<string> Folders => [.. Layers];
@@ -20,9 +20,12 @@ public sealed partial class FolderDependencyTests
     {
         var allowed = Layers.TakeWhile(layer => layer != folder).ToHashSet();
         var wrongWay = Directory.EnumerateFiles(Path.Combine(Repository.Root, "src", "KestrelOneShot", folder), "*.cs")
-            .SelectMany(file => File.ReadLines(file).Select(line => (File: Path.GetFileName(file), Match: Using().Match(line))))
-            .Where(u => u.Match.Success && u.Match.Groups[1].Value != folder && !allowed.Contains(u.Match.Groups[1].Value))
-            .Select(u => $"{u.File} uses {u.Match.Groups[1].Value}")
+            .SelectMany(file => File.ReadLines(file)
+                .Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal) && !line.StartsWith("namespace ", StringComparison.Ordinal))
+                .SelectMany(line => Reference().Matches(line))
+                .Select(match => (File: Path.GetFileName(file), Folder: match.Groups[1].Value)))
+            .Where(u => u.Folder != folder && !allowed.Contains(u.Folder))
+            .Select(u => $"{u.File} uses {u.Folder}")
             .ToArray();
 
         Assert.True(wrongWay.Length == 0, string.Join("; ", wrongWay));
@@ -34,6 +37,11 @@ public sealed partial class FolderDependencyTests
             Directory.EnumerateDirectories(Path.Combine(Repository.Root, "src", "KestrelOneShot")).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj" or "Properties")).Order(),
             Layers.Order());
 
-    [GeneratedRegex(@"^using KestrelOneShot\.(\w+)")]
-    private static partial Regex Using();
+    // A using directive or a qualified name anywhere in the code (KestrelOneShot.Run.OneShotRun).
+    [GeneratedRegex(@"\bKestrelOneShot\.(\w+)")]
+    private static partial Regex Reference();
+
+    [Fact]
+    public void AQualifiedNameIsSeenAsAUse() =>
+        Assert.Equal(["Run"], Reference().Matches("var run = (KestrelOneShot.Run.OneShotRun)x;").Select(m => m.Groups[1].Value));
 }

@@ -70,7 +70,7 @@ public sealed class ProxyProtocolMiddlewareTests
         Assert.Empty(check.Answer());
         Assert.Empty(await harness.StdoutLinesAsync());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Rejections.Probes);
+        Assert.Equal(1, harness.Run.Rejections.HealthChecks);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class ProxyProtocolMiddlewareTests
         harness.Time.Advance(TimeSpan.FromSeconds(5));
         await serving.Within();
 
-        Assert.Equal(1, harness.Run.Rejections.Probes);
+        Assert.Equal(1, harness.Run.Rejections.HealthChecks);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class ProxyProtocolMiddlewareTests
 
         Assert.Empty(check.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(1, harness.Run.Rejections.Probes);
+        Assert.Equal(1, harness.Run.Rejections.HealthChecks);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class ProxyProtocolMiddlewareTests
 
         Assert.Empty(client.Answer());
         Assert.Equal(RunOutcome.Waiting, harness.Run.Outcome);
-        Assert.Equal(0, harness.Run.Rejections.Probes);
+        Assert.Equal(0, harness.Run.Rejections.HealthChecks);
         Assert.Equal([$"Warning: Connection {client.Server.ConnectionId} from {client.Server.RemoteEndPoint} closed: {reason}"], harness.ProxyProtocolLog.Lines());
     }
 

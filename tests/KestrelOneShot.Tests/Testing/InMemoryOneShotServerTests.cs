@@ -40,7 +40,7 @@ public sealed class InMemoryOneShotServerTests
         var run = await server.Completion.Within();
 
         Assert.Contains("info: Listening on 127.0.0.1:9999, [::1]:9999", run.Logs);
-        Assert.Contains(run.Logs, l => l.StartsWith("dbug: Probe ", StringComparison.Ordinal) && l.EndsWith(" closed without sending data", StringComparison.Ordinal));
+        Assert.Contains(run.Logs, l => l.StartsWith("dbug: Health check ", StringComparison.Ordinal) && l.EndsWith(" closed without sending data", StringComparison.Ordinal));
         Assert.Contains(run.Logs, l => l.StartsWith("info: Served connection ", StringComparison.Ordinal));
         Assert.Equal("The message was: hi\n", run.Stdout);
     }
