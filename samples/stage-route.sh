@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Proves a reverse-proxy route to KestrelOneShot in one command:
-#   samples/stage-route.sh haproxy     (or nginx, haproxy-tls, nginx-tls)
+#   samples/stage-route.sh haproxy     (or nginx, haproxy-tls, nginx-tls: TCP routes)
+#   samples/stage-route.sh nginx-http  (or haproxy-http, caddy, apache: HTTP routes, --http)
 # It starts KestrelOneShot on 127.0.0.1:9999 (PROXY protocol required; TLS with a generated
 # certificate for the -tls routes, which the proxy re-encrypts to), the proxy with the sample
 # configuration in this folder, sends one message through the proxy, and prints the answer, the
 # JSON report (who the proxy says the client was, how many health checks came first) and the exit code.
 set -euo pipefail
-proxy=${1:?usage: stage-route.sh haproxy|nginx|haproxy-tls|nginx-tls}
-tls=()
-case "$proxy" in *-tls) tls=(--tls) ;; esac
+proxy=${1:?usage: stage-route.sh haproxy|nginx|haproxy-tls|nginx-tls|nginx-http|haproxy-http|caddy|apache}
+mode=(--proxy-protocol required)
+case "$proxy" in
+  *-tls) mode+=(--tls) ;;
+  # An HTTP route proves the Host, the client's address and the scheme the proxy forwards.
+  nginx-http|haproxy-http|caddy|apache)
+    mode=(--http --expect-host route.test --expect-forwarded-for 127.0.0.1 --expect-forwarded-proto http) ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
 report="$work/report.json"
@@ -24,7 +30,7 @@ wait_listening() {
 
 dotnet build "$here/../src/KestrelOneShot" -v quiet -nologo >/dev/null
 dotnet run --no-build --project "$here/../src/KestrelOneShot" -- \
-  --proxy-protocol required "${tls[@]}" --report "$report" --wait-timeout 60s &
+  "${mode[@]}" --report "$report" --wait-timeout 60s &
 app=$!
 pids+=("$app")
 wait_listening 9999
@@ -34,16 +40,25 @@ case "$proxy" in
   nginx) nginx -p "$work" -c "$here/nginx-stream.conf" -e stderr & front=8081 ;;
   haproxy-tls) haproxy -db -f "$here/haproxy-tls.cfg" & front=8443 ;;
   nginx-tls) nginx -p "$work" -c "$here/nginx-stream-tls.conf" -e stderr & front=8444 ;;
-  *) echo "error: unknown proxy '$proxy' (haproxy, nginx, haproxy-tls or nginx-tls)" >&2; exit 2 ;;
+  nginx-http) nginx -p "$work" -c "$here/nginx-http.conf" -e stderr & front=8082 ;;
+  haproxy-http) haproxy -db -f "$here/haproxy-http.cfg" & front=8083 ;;
+  caddy) XDG_DATA_HOME="$work" XDG_CONFIG_HOME="$work" caddy run --config "$here/Caddyfile" --adapter caddyfile & front=8084 ;;
+  apache) apache2 -f "$here/apache-http.conf" -DFOREGROUND & front=8085 ;;
+  *) echo "error: unknown proxy '$proxy' (haproxy, nginx, haproxy-tls, nginx-tls, nginx-http, haproxy-http, caddy or apache)" >&2; exit 2 ;;
 esac
 pids+=("$!")
 wait_listening "$front"
 sleep 1 # Let a health check or two reach the backend first (HAProxy checks every 2 s from start).
 
-exec 3<>"/dev/tcp/127.0.0.1/$front"
-printf 'route check from %s\n' "$(hostname)" >&3
-echo "answer through $proxy: $(cat <&3)"
-exec 3<&-
+case "$proxy" in
+  nginx-http|haproxy-http|caddy|apache)
+    echo "answer through $proxy: $(curl -sS -H 'Host: route.test' -d "route check from $(hostname)" "http://127.0.0.1:$front/api/hello")" ;;
+  *)
+    exec 3<>"/dev/tcp/127.0.0.1/$front"
+    printf 'route check from %s\n' "$(hostname)" >&3
+    echo "answer through $proxy: $(cat <&3)"
+    exec 3<&- ;;
+esac
 
 status=0
 wait "$app" || status=$?

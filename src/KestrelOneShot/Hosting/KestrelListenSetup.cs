@@ -54,6 +54,9 @@ internal sealed class KestrelListenSetup(
         if (settings.Http)
         {
             kestrel.ListenHandoffEndpoints();
+            // Proxies send the scheme their client used (HAProxy's h2 checks say https over h2c):
+            // a staging backend takes it as sent, and the report shows it.
+            kestrel.AllowAlternateSchemes = true;
         }
 
         switch (settings.Address.ToLowerInvariant())

@@ -6,7 +6,7 @@ namespace KestrelOneShot.Http;
 
 /// <summary>
 /// Why Kestrel refused a connection's request, by connection id. Kestrel says so only in its own
-/// debug log (<c>BadRequests</c> event 17, <c>Http2</c> events 29 and 31), so this provider listens
+/// debug log (<c>BadRequests</c> event 17, <c>Http2</c> events 29 to 31: connection, stream and HPACK errors), so this provider listens
 /// to exactly those, whatever the configured levels (a filter rule of its own), and
 /// <see cref="HttpDispatchMiddleware"/> takes the reason when the connection ends.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class KestrelRefusals : ILoggerProvider
 
     private void Note(EventId eventId, IReadOnlyList<KeyValuePair<string, object?>> state, Exception? exception)
     {
-        if (eventId.Id is not (17 or 29 or 31))
+        if (eventId.Id is not (17 or 29 or 30 or 31))
         {
             return;
         }
@@ -40,6 +40,11 @@ internal sealed class KestrelRefusals : ILoggerProvider
             if (key == "ConnectionId")
             {
                 connectionId = value as string;
+            }
+            else if (key == "TraceIdentifier" && value is string trace && connectionId is null)
+            {
+                // A stream error names the request ("<connection id>:<stream>").
+                connectionId = trace.Split(':')[0];
             }
         }
 

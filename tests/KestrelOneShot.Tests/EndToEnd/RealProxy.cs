@@ -6,8 +6,8 @@ using System.Net.Sockets;
 namespace KestrelOneShot.Tests.EndToEnd;
 
 /// <summary>
-/// A real HAProxy or nginx from Debian's packages, run in the foreground on a free loopback port
-/// with a configuration the test writes, and killed by its id on dispose.
+/// A real HAProxy, nginx, Caddy or Apache httpd from Debian's packages, run in the foreground on a
+/// free loopback port with a configuration the test writes, and killed by its id on dispose.
 /// </summary>
 internal sealed class RealProxy : IAsyncDisposable
 {
@@ -74,6 +74,92 @@ internal sealed class RealProxy : IAsyncDisposable
             """,
             config => ["-p", Path.GetDirectoryName(config)!, "-c", config, "-e", "stderr"]);
 
+    /// <summary>HAProxy in HTTP mode: <paramref name="backendOptions"/> go in its backend section, <paramref name="serverOptions"/> on its server line.</summary>
+    public static Task<RealProxy> StartHaproxyHttpAsync(IPEndPoint backend, string backendOptions, string serverOptions) =>
+        StartAsync("haproxy", "haproxy.cfg", frontend => $"""
+            global
+              log stderr format raw local0 info
+            defaults
+              mode http
+              log global
+              timeout connect 2s
+              timeout client 10s
+              timeout server 10s
+              timeout check 5s
+            frontend fe
+              bind {frontend}
+              default_backend be
+            backend be
+              {backendOptions.Replace("\n", "\n  ", StringComparison.Ordinal)}
+              server app {backend} {serverOptions}
+            """,
+            config => ["-db", "-f", config]);
+
+    /// <summary>nginx's http module: <c>location {location} { proxy_pass http://backend{uri}; directives }</c>.</summary>
+    public static Task<RealProxy> StartNginxHttpAsync(IPEndPoint backend, string location, string uri, string directives = "") =>
+        StartAsync("nginx", "nginx.conf", frontend => $$"""
+            daemon off;
+            master_process off;
+            pid nginx.pid;
+            error_log stderr info;
+            events {}
+            http {
+              access_log off;
+              client_body_temp_path body;
+              proxy_temp_path proxy;
+              server {
+                listen {{frontend}};
+                location {{location}} {
+                  proxy_pass http://{{backend}}{{uri}};
+                  {{directives}}
+                }
+              }
+            }
+            """,
+            config => ["-p", Path.GetDirectoryName(config)!, "-c", config, "-e", "stderr"]);
+
+    /// <summary>Caddy's <c>reverse_proxy</c>, with <paramref name="options"/> in its block; nothing else bound (no admin, no automatic HTTPS).</summary>
+    public static Task<RealProxy> StartCaddyAsync(IPEndPoint backend, string options = "") =>
+        StartAsync("caddy", "Caddyfile", frontend => $$"""
+            {
+              admin off
+              auto_https off
+              storage file_system {{Path.GetTempPath()}}
+            }
+            http://:{{frontend.Port}} {
+              # Any Host: a site address with one would answer others with an empty 200 of Caddy's own.
+              bind {{frontend.Address}}
+              reverse_proxy {{backend}} {
+                {{options}}
+              }
+            }
+            """,
+            config => ["run", "--config", config, "--adapter", "caddyfile"]);
+
+    /// <summary>Apache httpd with <c>mod_proxy_http</c>: <paramref name="directives"/> at the top level (<c>ProxyPass</c> lines among them).</summary>
+    public static Task<RealProxy> StartApacheAsync(IPEndPoint backend, string directives) =>
+        StartAsync("apache2", "httpd.conf", frontend => $"""
+            ServerRoot /usr/lib/apache2
+            ServerName localhost
+            Listen {frontend}
+            PidFile {TempDirectoryOf(frontend)}/httpd.pid
+            DefaultRuntimeDir {TempDirectoryOf(frontend)}
+            Mutex file:{TempDirectoryOf(frontend)} default
+            ErrorLog /dev/stderr
+            LogLevel warn
+            LoadModule mpm_event_module modules/mod_mpm_event.so
+            LoadModule authz_core_module modules/mod_authz_core.so
+            LoadModule headers_module modules/mod_headers.so
+            LoadModule proxy_module modules/mod_proxy.so
+            LoadModule proxy_http_module modules/mod_proxy_http.so
+            LoadModule proxy_http2_module modules/mod_proxy_http2.so
+            LoadModule proxy_wstunnel_module modules/mod_proxy_wstunnel.so
+            User nobody
+            Group nogroup
+            {directives.Replace("{backend}", backend.ToString(), StringComparison.Ordinal)}
+            """,
+            config => ["-f", config, "-DFOREGROUND"]);
+
     /// <summary>
     /// The program's path; without it the test is skipped with what to install, and under CI
     /// (CI=true) it fails instead, since .ci/run installs it.
@@ -112,13 +198,16 @@ internal sealed class RealProxy : IAsyncDisposable
 
     private static async Task<RealProxy> StartAsync(string program, string configName, Func<IPEndPoint, string> config, Func<string, string[]> args)
     {
-        var executable = Require(program, program == "nginx" ? "nginx libnginx-mod-stream" : "haproxy");
+        var executable = Require(program, program == "nginx" ? "nginx libnginx-mod-stream" : program);
         var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Find());
-        var directory = Directory.CreateTempSubdirectory($"oneshot-{program}-");
+        var directory = Directory.CreateDirectory(TempDirectoryOf(frontend, program));
         var configPath = Path.Combine(directory.FullName, configName);
         await File.WriteAllTextAsync(configPath, config(frontend) + "\n", TestContext.Current.CancellationToken);
 
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory.FullName };
+        // Caddy keeps its state under these; the test's folder keeps it from the user's.
+        start.Environment["XDG_DATA_HOME"] = directory.FullName;
+        start.Environment["XDG_CONFIG_HOME"] = directory.FullName;
         foreach (var arg in args(configPath))
         {
             start.ArgumentList.Add(arg);
@@ -141,6 +230,10 @@ internal sealed class RealProxy : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The proxy's own folder, named by its frontend's port (free, so unique while it runs).</summary>
+    private static string TempDirectoryOf(IPEndPoint frontend, string program = "apache2") =>
+        Path.Combine(Path.GetTempPath(), $"oneshot-{program}-{frontend.Port}");
 
     /// <summary>
     /// Polls the kernel's socket table for the frontend in LISTEN state: asking by connecting would
