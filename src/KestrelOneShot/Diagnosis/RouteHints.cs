@@ -45,7 +45,7 @@ internal static class RouteHints
 
     /// <summary>What fixes a missing client address, for the proxies that do not add one by default.</summary>
     public const string NoForwardedFor =
-        "the proxy adds no client address (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; HAProxy: option forwardfor; Apache and Caddy add it by default)";
+        "the proxy adds no client address (nginx: proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; HAProxy: option forwardfor; Apache, Caddy and YARP add it by default)";
 
     /// <summary>What fixes a missing scheme.</summary>
     public const string NoForwardedProto =
@@ -53,7 +53,7 @@ internal static class RouteHints
 
     /// <summary>What fixes a Host the proxy rewrote to its upstream's name or address.</summary>
     public const string HostRewritten =
-        "the proxy sends its upstream's name or address as Host (nginx: proxy_set_header Host $host; Apache: ProxyPreserveHost On)";
+        "the proxy sends its upstream's name or address as Host (nginx: proxy_set_header Host $host; Apache: ProxyPreserveHost On; YARP: RequestHeaderOriginalHost true)";
 
     /// <summary>What fixes HTTP/1.0 towards the backend.</summary>
     public const string Http10 =
