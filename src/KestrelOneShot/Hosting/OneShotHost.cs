@@ -105,7 +105,7 @@ public static class OneShotHost
         services.AddOneShotRun().AddOneShotConnectionHandler().AddOneShotHttp().AddTlsEndpointSetup();
         services.AddHostedService(sp => new ShutdownSignals(sp.GetRequiredService<OneShotRun>()));
         services.AddHostedService(sp => new WaitTimeoutService(
-            sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WaitTimeoutService>>()));
+            sp.GetRequiredService<OneShotRun>(), sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IOptions<OneShotOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WaitTimeoutService>>()));
         services.AddHostedService(sp => new KestrelServerService(
             sp.GetRequiredService<IServer>(), sp.GetRequiredService<IHttpApplication<IFeatureCollection>>())); // Last: it starts first to stop.
 

@@ -8,9 +8,14 @@ using Microsoft.Extensions.Options;
 
 namespace KestrelOneShot.Hosting;
 
-/// <summary>Ends the run with exit 4 when not every shot was served within <c>OneShot:WaitTimeout</c>.</summary>
+/// <summary>
+/// Ends the run with exit 4 when not every shot was served within <c>OneShot:WaitTimeout</c> of the
+/// listeners being ready. Counting from the host's start instead, a short timeout could stop the
+/// host while Kestrel was still binding, and the start would fail (exit 1) rather than time out.
+/// </summary>
 internal sealed class WaitTimeoutService(
     OneShotRun run,
+    IHostApplicationLifetime lifetime,
     IOptions<OneShotOptions> options,
     TimeProvider time,
     ILogger<WaitTimeoutService> logger) : BackgroundService
@@ -24,6 +29,12 @@ internal sealed class WaitTimeoutService(
 
         try
         {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+
             await Task.Delay(timeout, time, stoppingToken);
         }
         catch (OperationCanceledException)
