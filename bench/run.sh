@@ -46,6 +46,7 @@ g++ -O2 -o "$out/oneshot-reference" "$root/bench/reference/oneshot.cpp"
 gcc -O2 -Wall -Wextra -Werror -o "$out/startup" "$root/bench/harness/startup.c" -lssl -lcrypto -lm
 dotnet publish "$root/src/KestrelOneShot" -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet
 dotnet publish "$root/bench/reference/BareKestrel" -c Release -r linux-x64 -o "$out/bare" -nologo -v quiet
+dotnet publish "$root/bench/reference/MinimalHttp" -c Release -r linux-x64 -o "$out/minimal" -nologo -v quiet
 dotnet publish "$root/src/KestrelOneShot" -c Release -p:PublishAot=false -o "$out/fdd" -nologo -v quiet
 dotnet build "$root/bench/KestrelOneShot.Bench" -c Release -nologo -v quiet
 bench=("dotnet" "$root/bench/KestrelOneShot.Bench/bin/Release/net10.0/KestrelOneShot.Bench.dll")
@@ -65,7 +66,10 @@ for other in "${others[@]}"; do
   tls=""; [[ " ${words[*]:1} " == *" --tls "* ]] && tls="tls:"
   servers+=("${tls}KestrelOneShot, Native AOT, $label=${words[0]} --port {port} ${words[*]:1}")
 done
-servers+=("KestrelOneShot, framework-dependent=dotnet $out/fdd/KestrelOneShot.dll --port {port}")
+servers+=("KestrelOneShot, framework-dependent=dotnet $out/fdd/KestrelOneShot.dll --port {port}"
+  # HTTP mode against what an ASP.NET Core user writes for it (the harness POSTs the message).
+  "http:Minimal API (bench/reference/MinimalHttp, Native AOT)=$out/minimal/MinimalHttp --port {port}"
+  "http:KestrelOneShot --http, Native AOT=$out/aot/KestrelOneShot --http --port {port}")
 "$out/startup" --runs "$runs" "${servers[@]}"
 
 # An independent clock around the C++ reference: perf stat runs it, the harness is only its client.

@@ -7,8 +7,9 @@
 //   startup --client PORT --runs N        only the client, N times on one port (for perf stat -r N)
 //   startup --free-port                   prints a port free on 127.0.0.1 now
 //
-//   SERVER = [ref:][bare:][tls:][poll=µs:]LABEL=COMMAND [ARG...]   ({port} in an argument becomes the
-//            run's port; poll= sets the pause between connect() attempts, 200 µs unless given)
+//   SERVER = [ref:][bare:][tls:][http:][poll=µs:]LABEL=COMMAND [ARG...]   ({port} in an argument becomes
+//            the run's port; poll= sets the pause between connect() attempts, 200 µs unless given;
+//            http: sends the message as the body of an HTTP/1.1 POST and reads the response to its end)
 //
 // Every server's stdin is a file holding the answer (only nc reads it), stdout is /dev/null, and
 // stderr is kept to be shown if a run fails. Peak RSS is the kernel's VmHWM of the server while it
@@ -40,12 +41,13 @@ extern char **environ;
 
 static const char MESSAGE[] = "Who is there?\n";
 static const char ANSWER[] = "Good talking to you\n";
+static const char HTTP_REQUEST[] = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 14\r\n\r\nWho is there?\n";
 enum { BOUND_MS = 15000, POLL_US = 200, MAX_SERVERS = 16, MAX_ARGS = 32 };
 
 typedef struct {
     char label[160];
     char *argv[MAX_ARGS + 1];
-    int ref, bare, tls, poll_us;
+    int ref, bare, tls, http, poll_us;
     double *accepts, *exits, *round_trips, *rss_mib, *cpu_ms, *harness_ms;
 } server_t;
 
@@ -121,9 +123,28 @@ static double peak_rss_mib(pid_t pid) {
     return kib / 1024.0;
 }
 
+// HTTP: sends the request and reads until the response's body (the answer) is in; 0 once
+// answered, -1 if the connection was reset or ended without a byte.
+static int exchange_http(int s, const char *label) {
+    if (send(s, HTTP_REQUEST, sizeof HTTP_REQUEST - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof HTTP_REQUEST - 1)) {
+        if (errno == ECONNRESET || errno == EPIPE) return -1;
+        die("%s: send: %s", label, strerror(errno));
+    }
+    char response[2048] = {0};
+    size_t received = 0, want = sizeof ANSWER - 1;
+    ssize_t n;
+    while ((received < want || strcmp(response + received - want, ANSWER) != 0)
+           && received < sizeof response - 1 && (n = recv(s, response + received, sizeof response - 1 - received, 0)) > 0) received += n;
+    if (received == 0) return -1;
+    if (strncmp(response, "HTTP/1.1 200 ", 13) != 0 || received < want || strcmp(response + received - want, ANSWER) != 0)
+        die("%s answered '%s'", label, response);
+    return 0;
+}
+
 // Sends the message and reads until the answer is in (the close is part of the exit, not of the
 // exchange); 0 once answered, -1 if the connection was reset or ended without a byte.
-static int exchange(int s, const char *label, int tls) {
+static int exchange(int s, const char *label, int tls, int http) {
+    if (http) return exchange_http(s, label);
     struct timeval bound = {.tv_sec = BOUND_MS / 1000};
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
     setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
@@ -200,7 +221,7 @@ static void measure(server_t *server, int run) {
     double accepts = now_ms();
     double rss = peak_rss_mib(running); // Now, in case the server is gone right after answering (the C++ one is).
     double exchanged_from = now_ms();
-    if (exchange(s, server->label, server->tls) != 0) die("%s closed the connection without answering", server->label);
+    if (exchange(s, server->label, server->tls, server->http) != 0) die("%s closed the connection without answering", server->label);
     double answered = now_ms();
     double rss_after = peak_rss_mib(running);
     close(s);
@@ -261,7 +282,7 @@ static int client_only(int port, int runs) {
     for (int run = 0; run < runs;) {
         int s = connect_polling(port, -1, now_ms(), POLL_US);
         if (s < 0) die("nothing accepted on 127.0.0.1:%d (run %d of %d)", port, run + 1, runs);
-        if (exchange(s, "the server", 0) == 0) run++;
+        if (exchange(s, "the server", 0, 0) == 0) run++;
         struct linger reset = {.l_onoff = 1, .l_linger = 0};
         setsockopt(s, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         close(s);
@@ -270,7 +291,7 @@ static int client_only(int port, int runs) {
 }
 
 static void usage(void) {
-    fputs("usage: startup --runs N [ref:][bare:][tls:][poll=µs:]LABEL=COMMAND [ARG...] ...   ({port} becomes the run's port)\n"
+    fputs("usage: startup --runs N [ref:][bare:][tls:][http:][poll=µs:]LABEL=COMMAND [ARG...] ...   ({port} becomes the run's port)\n"
           "       startup --client PORT --runs N\n"
           "       startup --free-port\n", stderr);
     exit(2);
@@ -290,6 +311,7 @@ int main(int argc, char **argv) {
                 if (strncmp(spec, "ref:", 4) == 0) server->ref = 1, spec += 4;
                 else if (strncmp(spec, "bare:", 5) == 0) server->bare = 1, spec += 5;
                 else if (strncmp(spec, "tls:", 4) == 0) server->tls = 1, spec += 4;
+                else if (strncmp(spec, "http:", 5) == 0) server->http = 1, spec += 5;
                 else if (sscanf(spec, "poll=%d:", &server->poll_us) == 1 && server->poll_us > 0 && server->poll_us < 1000000) spec = strchr(spec, ':') + 1;
                 else break;
             }

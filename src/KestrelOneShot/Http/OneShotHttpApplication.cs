@@ -86,6 +86,15 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
             return;
         }
 
+        // The body is read before the shot is taken: a request whose body never arrives whole is
+        // turned away, and the shot stays for a client that sends one.
+        var webSocket = IsWebSocket(features, request);
+        (byte[] Bytes, bool Capped)? body = null;
+        if (!webSocket && (body = await TryReadBodyAsync(features, requestLine)) is null)
+        {
+            return;
+        }
+
         if (!_run.TryTakeShot())
         {
             Record(features, ConnectionVerdict.Latecomer, $"every shot was already taken ({requestLine}), answered 503");
@@ -99,7 +108,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         var met = true;
         try
         {
-            (served, met) = await ServeAsync(features, request);
+            (served, met) = await ServeAsync(features, request, body);
         }
         finally
         {
@@ -114,25 +123,23 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
     private static bool IsWebSocketRequest(IHeaderDictionary headers) =>
         string.Equals(headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase);
 
-    private async Task<(ServedMessage? Served, bool Met)> ServeAsync(IFeatureCollection features, IHttpRequestFeature request)
-    {
-        var upgrade = features.Get<IHttpUpgradeFeature>();
-        var extendedConnect = features.Get<IHttpExtendedConnectFeature>();
-        var webSocket = (upgrade is { IsUpgradableRequest: true } && IsWebSocketRequest(request.Headers))
-            || extendedConnect is { IsExtendedConnect: true, Protocol: var protocol } && string.Equals(protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+    /// <summary>An HTTP/1.1 upgrade to websocket, or an HTTP/2 extended CONNECT for it.</summary>
+    private static bool IsWebSocket(IFeatureCollection features, IHttpRequestFeature request) =>
+        (features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } && IsWebSocketRequest(request.Headers))
+        || (features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: var protocol } && string.Equals(protocol, "websocket", StringComparison.OrdinalIgnoreCase));
 
+    /// <param name="read">The body already read; null for a WebSocket, whose first message is read here.</param>
+    private async Task<(ServedMessage? Served, bool Met)> ServeAsync(IFeatureCollection features, IHttpRequestFeature request, (byte[] Bytes, bool Capped)? read)
+    {
         WebSocket? socket = null;
-        byte[] body;
-        bool capped;
+        var webSocket = read is null;
         if (webSocket)
         {
-            socket = await AcceptWebSocketAsync(features, request, upgrade, extendedConnect);
-            (body, capped) = await ReadFirstWebSocketMessageAsync(socket);
+            socket = await AcceptWebSocketAsync(features, request, features.Get<IHttpUpgradeFeature>(), features.Get<IHttpExtendedConnectFeature>());
+            read = await ReadFirstWebSocketMessageAsync(socket);
         }
-        else
-        {
-            (body, capped) = await ReadBodyAsync(features);
-        }
+
+        var (body, capped) = read!.Value;
 
         var facts = Describe(features, request, body.Length, capped, webSocket);
         var text = body.Length > 0 ? MessageLine.Format(new ReadOnlySequence<byte>(body)) : MessageLine.Format(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes($"{facts.Method} {facts.Target}")));
@@ -221,8 +228,35 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
 
     private static string Capped(string value) => value.Length <= MaxHeaderValue ? value : value[..MaxHeaderValue] + "…";
 
-    /// <summary>The first <c>--max-bytes</c> of the body, and whether there was more.</summary>
-    private async Task<(byte[] Body, bool Capped)> ReadBodyAsync(IFeatureCollection features)
+    /// <summary>
+    /// The first <c>--max-bytes</c> of the body and whether there was more; null when it could not be
+    /// read (malformed framing, cut short, too slow), which is recorded and answered here.
+    /// </summary>
+    private async Task<(byte[] Bytes, bool Capped)?> TryReadBodyAsync(IFeatureCollection features, string requestLine)
+    {
+        try
+        {
+            return await ReadBodyAsync(features);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            Record(features, ConnectionVerdict.Rejected, $"the request body could not be read ({requestLine}): {ex.Message}");
+            await AnswerAsync(features, StatusCodes.Status400BadRequest, ReadOnlyMemory<byte>.Empty, close: true);
+        }
+        catch (OperationCanceledException)
+        {
+            Record(features, ConnectionVerdict.Rejected, $"the request body did not arrive within {Duration.Format(_readTimeout)} ({requestLine})");
+            await AnswerAsync(features, StatusCodes.Status408RequestTimeout, ReadOnlyMemory<byte>.Empty, close: true);
+        }
+        catch (Exception ex) when (ex is IOException or Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
+        {
+            Record(features, ConnectionVerdict.Rejected, $"reset inside the request body ({requestLine}): {ex.Message}");
+        }
+
+        return null;
+    }
+
+    private async Task<(byte[] Bytes, bool Capped)> ReadBodyAsync(IFeatureCollection features)
     {
         var reader = features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader;
         using var timeout = Deadline();

@@ -26,8 +26,11 @@ internal sealed class SilenceWatchingReader(PipeReader inner, Action onSilent) :
         var read = inner.ReadAsync(cancellationToken);
         if (read.IsCompletedSuccessfully)
         {
-            Watch(read.Result);
-            return read;
+            // A value task may be read once: one backed by the pipe's own source, completed in the
+            // moment since it was returned, would fail its caller's await had it been read here too.
+            var result = read.Result;
+            Watch(result);
+            return new ValueTask<ReadResult>(result);
         }
 
         return WatchAsync(read);

@@ -318,6 +318,19 @@ public abstract class HttpScenarios(IOneShotWorld world) : IDisposable
         Assert.Contains(run.Stderr, l => l.StartsWith("error: ", StringComparison.Ordinal) && l.Contains($"({@switch})", StringComparison.Ordinal) && l.Contains("needs --http", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("--http")]
+    [InlineData("--max-bytes")] // TCP mode: the same one line.
+    public async Task AspNetCoresUrlsAreNeverSilentlyIgnored(string mode)
+    {
+        string[] args = mode == "--http" ? ["--http", "--urls", "http://127.0.0.1:5056", "--wait-timeout", "50ms"] : ["--max-bytes", "10", "--urls", "http://127.0.0.1:5056", "--wait-timeout", "50ms"];
+        await using var server = await world.StartAsync(args);
+        var run = await server.ExitAsync();
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("warn: --urls / ASPNETCORE_URLS=http://127.0.0.1:5056 does not choose where the one-shot listens: use --address and --port (OneShot:Address, OneShot:Port)", run.Stderr);
+    }
+
     public void Dispose()
     {
         Directory.Delete(_folder, recursive: true);
