@@ -19,6 +19,7 @@ app.MapPost("/", async (HttpContext context) =>
     });
     context.Response.Headers.Connection = "close";
     context.Response.ContentType = "text/plain; charset=utf-8";
+    context.Response.ContentLength = 20; // As the one-shot answers: a length, not chunks.
     await context.Response.WriteAsync("Good talking to you\n", context.RequestAborted);
 });
 await app.RunAsync();
