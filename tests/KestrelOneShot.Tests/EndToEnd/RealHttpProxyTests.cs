@@ -192,6 +192,40 @@ public sealed class RealHttpProxyTests : IDisposable
     }
 
     [Fact]
+    public async Task ApacheSpeaksH2cThroughModProxyHttp2()
+    {
+        var (server, endpoints) = await StartAsync("--expect-http-version", "2", "--expect-host", "route.test");
+        await using var running = server;
+        await using var apache = await RealProxy.StartApacheAsync(endpoints[0], """
+            ProxyPreserveHost On
+            ProxyPass / h2c://{backend}/
+            """);
+
+        var (status, body) = await CurlAsync("-d", "staged", "-H", "Host: route.test", $"http://{apache.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal(("200", Answer), (status, body));
+        Assert.True(exitCode == 0, server.Stderr);
+    }
+
+    [Fact]
+    public async Task HaproxyReEncryptingHttpNegotiatesH2ByAlpn()
+    {
+        var (server, endpoints) = await StartAsync(
+            "--tls", "--expect-alpn", "h2", "--expect-http-version", "2", "--expect-tls-version", "TLSv1.3", "--expect-sni", "route.test", "--expect-forwarded-for", "127.0.0.1");
+        await using var running = server;
+        await using var haproxy = await RealProxy.StartHaproxyHttpAsync(endpoints[0], "option forwardfor", "ssl verify none sni str(route.test) alpn h2,http/1.1");
+
+        var (status, body) = await CurlAsync("-d", "staged", $"http://{haproxy.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal(("200", Answer), (status, body));
+        Assert.True(exitCode == 0, server.Stderr);
+        using var json = ReadReport();
+        Assert.Equal("alpn", json.RootElement.GetProperty("served")[0].GetProperty("http").GetProperty("chosenBy").GetString());
+    }
+
+    [Fact]
     public async Task ApacheWithoutPreserveHostExitsFiveNamingTheDirective()
     {
         var (server, endpoints) = await StartAsync("--expect-host", "route.test");
