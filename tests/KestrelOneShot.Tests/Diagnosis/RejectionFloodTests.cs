@@ -38,7 +38,7 @@ public sealed class RejectionFloodTests
             for (var i = 0; i < Connections; i++)
             {
                 var connection = new TestConnection();
-                await connection.SendAsync(Mutate(shapes[i % shapes.Length], random), endOutput: true);
+                await connection.SendAsync(Mutations.Mutate(shapes[i % shapes.Length], random), endOutput: true);
                 await harness.Serve(connection);
                 if (i == Connections / 10)
                 {
@@ -58,32 +58,6 @@ public sealed class RejectionFloodTests
         Assert.Equal(Connections - served, json.RootElement.GetProperty("rejectedCount").GetInt32());
         // Nine tenths of the flood after the warm-up add no more than the bounded log could hold.
         Assert.True(heapAtEnd - heapAfterWarmUp < 16 * 1024 * 1024, $"the heap grew by {(heapAtEnd - heapAfterWarmUp) / 1024} KiB over {Connections * 9 / 10} connections");
-    }
-
-    /// <summary>One of: a few bytes flipped, cut short, a run of bytes repeated, or random bytes after a true start.</summary>
-    private static byte[] Mutate(byte[] shape, Random random)
-    {
-        var bytes = (byte[])shape.Clone();
-        switch (random.Next(4))
-        {
-            case 0:
-                for (var flips = random.Next(1, 4); flips > 0; flips--)
-                {
-                    bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
-                }
-
-                return bytes;
-            case 1:
-                return bytes[..random.Next(1, bytes.Length)];
-            case 2:
-                var at = random.Next(bytes.Length);
-                return [.. bytes[..at], .. Enumerable.Repeat(bytes[at], random.Next(1, 64)), .. bytes[at..]];
-            default:
-                var keep = random.Next(1, Math.Min(bytes.Length, 24));
-                var tail = new byte[random.Next(0, 64)];
-                random.NextBytes(tail);
-                return [.. bytes[..keep], .. tail];
-        }
     }
 }
 

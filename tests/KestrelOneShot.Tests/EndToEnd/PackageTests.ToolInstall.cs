@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace KestrelOneShot.Tests.EndToEnd;
@@ -62,25 +61,7 @@ public sealed partial class PackageTests
 
         var script = Path.Combine(_folder, "install.sh");
         await File.WriteAllTextAsync(script, "set -euo pipefail\n" + string.Join('\n', lines) + "\n", TestContext.Current.CancellationToken);
-        var start = new ProcessStartInfo("bash", [script]) { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        start.Environment.Remove("MSBuildSDKsPath");
-        using var process = Process.Start(start)!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(10), TestContext.Current.CancellationToken);
-            return (process.ExitCode, await output + await errors);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        return await RunAsync("bash", Repository.Root, TimeSpan.FromMinutes(10), script);
     }
 
     [GeneratedRegex("```sh\\n(?<code>.*?)\\n```", RegexOptions.Singleline)]

@@ -150,15 +150,18 @@ public sealed partial class PackageTests : IDisposable
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> DotnetAsync(string directory, params string[] args)
+    private static Task<(int ExitCode, string Output)> DotnetAsync(string directory, params string[] args) =>
+        RunAsync("dotnet", directory, TimeSpan.FromMinutes(5), args);
+
+    /// <summary>Runs <paramref name="program"/> outside this test run's own build environment, bounded, ended by its id if it overruns.</summary>
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, TimeSpan bound, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        // Not this test run's own build environment.
         start.Environment.Remove("MSBuildExtensionsPath");
         start.Environment.Remove("MSBUILD_EXE_PATH");
         start.Environment.Remove("MSBuildSDKsPath");
@@ -167,7 +170,7 @@ public sealed partial class PackageTests : IDisposable
         {
             var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
             var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(bound, TestContext.Current.CancellationToken);
             return (process.ExitCode, await output + await errors);
         }
         finally

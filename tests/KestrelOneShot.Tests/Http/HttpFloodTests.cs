@@ -48,7 +48,8 @@ public sealed class HttpFloodTests
         {
             for (var i = 0; i < Connections; i++)
             {
-                await ExchangeAsync(server, Mutate(Shapes[i % Shapes.Length], random), endOutput: true, SourceAddress(i));
+                // One in five unmutated: served (or a health check), so the flood has both.
+                await ExchangeAsync(server, random.Next(5) == 0 ? Shapes[i % Shapes.Length] : Mutations.Mutate(Shapes[i % Shapes.Length], random), endOutput: true, SourceAddress(i));
                 if (i == Connections / 10)
                 {
                     heapAfterWarmUp = GC.GetTotalMemory(forceFullCollection: true);
@@ -146,34 +147,6 @@ public sealed class HttpFloodTests
     /// ephemeral ports while their TIME_WAIT lasts.
     /// </summary>
     private static IPAddress SourceAddress(int connection) => new([127, 1, (byte)(connection / 4000 / 250), (byte)(connection / 4000 % 250 + 1)]);
-
-    /// <summary>One of: a few bytes flipped, cut short, a run of bytes repeated, or random bytes after a true start.</summary>
-    private static byte[] Mutate(byte[] shape, Random random)
-    {
-        var bytes = (byte[])shape.Clone();
-        switch (random.Next(5))
-        {
-            case 0:
-                for (var flips = random.Next(1, 4); flips > 0; flips--)
-                {
-                    bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
-                }
-
-                return bytes;
-            case 1:
-                return bytes[..random.Next(1, bytes.Length)];
-            case 2:
-                var at = random.Next(bytes.Length);
-                return [.. bytes[..at], .. Enumerable.Repeat(bytes[at], random.Next(1, 64)), .. bytes[at..]];
-            case 3:
-                var keep = random.Next(1, bytes.Length);
-                var tail = new byte[random.Next(0, 64)];
-                random.NextBytes(tail);
-                return [.. bytes[..keep], .. tail];
-            default:
-                return bytes; // Unmutated: served (or a health check), so the flood has both.
-        }
-    }
 
     /// <summary>The program's host with <c>--http</c>, counting the served lines instead of keeping them.</summary>
     private sealed class FloodServer : IAsyncDisposable
