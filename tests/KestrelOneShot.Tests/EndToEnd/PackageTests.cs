@@ -101,7 +101,6 @@ public sealed partial class PackageTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <Using Include="Xunit" />
-                <PackageReference Include="{package}" Version="{_version}" />
                 <PackageReference Include="Microsoft.AspNetCore.Mvc.Testing" Version="10.0.15" />
                 <PackageReference Include="Microsoft.AspNetCore.TestHost" Version="10.0.15" />
                 <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
@@ -126,6 +125,10 @@ public sealed partial class PackageTests : IDisposable
             await File.WriteAllTextAsync(Path.Combine(tests, $"ReadmeExample{i}.cs"), examples[i], TestContext.Current.CancellationToken);
         }
 
+        // The package added as its README says (a build from the repository is a prerelease).
+        var add = await DotnetAsync(tests, "add", "package", package, "--source", Packages, "--prerelease");
+        Assert.True(add.ExitCode == 0, add.Output);
+        Assert.Contains($"<PackageReference Include=\"{package}\" Version=\"{_version}\" />", await File.ReadAllTextAsync(Path.Combine(tests, "App.Tests.csproj"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
         var test = await DotnetAsync(tests, "test", "-nologo");
 
         Assert.True(test.ExitCode == 0, test.Output);
