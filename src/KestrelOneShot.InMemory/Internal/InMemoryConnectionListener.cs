@@ -14,7 +14,12 @@ namespace KestrelOneShot.InMemory.Internal;
 internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound, Func<Task> accepting, Func<PipeOptions> pipeOptions, long bindOrder) : IConnectionListener
 {
     private readonly Channel<PendingConnect> _backlog = Channel.CreateUnbounded<PendingConnect>();
-    private int _clientPorts = 49152;
+    /// <summary>The IANA ephemeral range a client's port is taken from, as the kernel does, round and round.</summary>
+    private const int FirstClientPort = 49152;
+
+    private const int ClientPortCount = 65536 - FirstClientPort;
+
+    private uint _clientPorts;
 
     public EndPoint EndPoint { get; } = endPoint;
 
@@ -31,7 +36,19 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
             throw Refused();
         }
 
-        return new ValueTask<InMemoryConnection>(pending.Accepted.Task);
+        return AcceptedAsync(pending);
+    }
+
+    /// <summary>
+    /// The connect's outcome; its registration on the caller's token ends with it, since a token that
+    /// outlives many connects (a test's own) would otherwise hold every connection it ever made.
+    /// </summary>
+    private static async ValueTask<InMemoryConnection> AcceptedAsync(PendingConnect pending)
+    {
+        using (pending)
+        {
+            return await pending.Accepted.Task;
+        }
     }
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -83,18 +100,22 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
     private IPEndPoint ClientEndPoint(EndPoint local)
     {
         var address = local is IPEndPoint ip && !IsWildcard(ip.Address) ? ip.Address : IPAddress.Loopback;
-        return new IPEndPoint(address, Interlocked.Increment(ref _clientPorts));
+        // Past the range's end the next port is its first again: a long test opens more connections
+        // than the range holds (the ones that share a port were closed long before).
+        return new IPEndPoint(address, FirstClientPort + (int)(Interlocked.Increment(ref _clientPorts) % ClientPortCount));
     }
 
-    private sealed class PendingConnect
+    private sealed class PendingConnect : IDisposable
     {
+        private readonly CancellationTokenRegistration _cancellation;
+
         public PendingConnect(InMemoryConnection server, InMemoryConnection client, CancellationToken cancellationToken)
         {
             Server = server;
             Client = client;
             if (cancellationToken.CanBeCanceled)
             {
-                cancellationToken.Register(() => Accepted.TrySetCanceled(cancellationToken));
+                _cancellation = cancellationToken.Register(() => Accepted.TrySetCanceled(cancellationToken));
             }
         }
 
@@ -103,5 +124,7 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
         public InMemoryConnection Client { get; }
 
         public TaskCompletionSource<InMemoryConnection> Accepted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Dispose() => _cancellation.Dispose();
     }
 }

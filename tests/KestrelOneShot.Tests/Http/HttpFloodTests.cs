@@ -18,10 +18,10 @@ namespace KestrelOneShot.Tests.Http;
 /// A flood of mutated HTTP/1.1 request heads and HTTP/2 frame sequences through the real HTTP
 /// endpoint (Kestrel's HTTP layer behind the one-shot's pipeline), the host in this process on a
 /// loopback socket: no crash, every connection accounted for, a report of at most a hundred entries,
-/// the heap bounded, and the request-smuggling shapes refused or warned of. Sockets, not the
-/// in-memory transport: over it the same flood grows the heap by several KiB per connection (an
-/// open finding of the transport's, docs/testing.md), which would hide the product's own bound.
-/// Alone in its collection: its heap figures are the whole process's.
+/// the heap bounded, and the request-smuggling shapes refused or warned of. On sockets, as operators
+/// run it (over the in-memory transport this flood found its connects holding every connection
+/// made with a long-lived token: fixed, docs/testing.md). Alone in its collection: its heap figures
+/// are the whole process's.
 /// </summary>
 [Collection(nameof(HttpFloodTests))]
 public sealed class HttpFloodTests
