@@ -139,9 +139,11 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
     /// </summary>
     private string? WarnOfWhatTheMessageIs(ConnectionContext connection, ReadOnlySequence<byte> message, bool proxyHeaderRead, bool insideTls)
     {
-        // The first byte of a PROXY signature ('P' of v1, CR of v2) or of an HTTP method (a capital):
-        // any other message pays one comparison.
-        if (!new SequenceReader<byte>(message).TryPeek(out var first) || first is not ((byte)'\r' or >= (byte)'A' and <= (byte)'Z'))
+        // Named only when it can be one of them: a PROXY signature starts with 'P' (v1) or CR (v2), and an
+        // HTTP request or the HTTP/2 preface says "HTTP/" in its first line. Any other message (the
+        // tutorial's "Who is there?") pays a peek and a search of its first bytes, and allocates nothing.
+        if (!new SequenceReader<byte>(message).TryPeek(out var first)
+            || !((first is (byte)'P' or (byte)'\r' && !proxyHeaderRead) || message.FirstSpan.IndexOf("HTTP/"u8) >= 0))
         {
             return null;
         }
