@@ -10,6 +10,9 @@ internal static partial class HostingLog
     [LoggerMessage(2, LogLevel.Warning, "Listening on every interface: any host that can reach this machine can take the shot", EventName = "EveryInterface")]
     public static partial void EveryInterface(ILogger logger);
 
+    [LoggerMessage(6, LogLevel.Warning, "Listening on every interface of this container: any host or container that can reach it can take the shot", EventName = "EveryContainerInterface")]
+    public static partial void EveryContainerInterface(ILogger logger);
+
     [LoggerMessage(3, LogLevel.Warning, "PROXY protocol is optional: any client can claim any address by sending a header", EventName = "OptionalProxyProtocol")]
     public static partial void OptionalProxyProtocol(ILogger logger);
 
@@ -18,5 +21,4 @@ internal static partial class HostingLog
 
     [LoggerMessage(4, LogLevel.Warning, "No connection was served within {WaitTimeout}{Arrived}; stopping (exit 4)", EventName = "WaitTimedOut")]
     public static partial void WaitTimedOut(ILogger logger, string waitTimeout, string arrived);
-
 }

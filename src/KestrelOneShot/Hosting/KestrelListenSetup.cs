@@ -73,7 +73,18 @@ internal sealed class KestrelListenSetup(
 
                 break;
             case OneShotOptions.AnyAddress:
-                HostingLog.EveryInterface(logger);
+                // Inside a container "this machine" would mislead: the container has interfaces of
+                // its own, reachable from its network (the variable is the .NET images' convention,
+                // set by ours too).
+                if (Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true")
+                {
+                    HostingLog.EveryContainerInterface(logger);
+                }
+                else
+                {
+                    HostingLog.EveryInterface(logger);
+                }
+
                 kestrel.ListenAnyIP(settings.Port, Pipeline);
                 break;
             default:

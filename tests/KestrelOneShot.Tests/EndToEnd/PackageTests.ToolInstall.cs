@@ -61,7 +61,7 @@ public sealed partial class PackageTests
 
         var script = Path.Combine(_folder, "install.sh");
         await File.WriteAllTextAsync(script, "set -euo pipefail\n" + string.Join('\n', lines) + "\n", TestContext.Current.CancellationToken);
-        return await RunAsync("bash", Repository.Root, TimeSpan.FromMinutes(10), script);
+        return await BoundedProcess.RunAsync("bash", Repository.Root, TimeSpan.FromMinutes(10), script);
     }
 
     [GeneratedRegex("```sh\\n(?<code>.*?)\\n```", RegexOptions.Singleline)]

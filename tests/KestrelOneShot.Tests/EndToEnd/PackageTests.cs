@@ -10,6 +10,7 @@ namespace KestrelOneShot.Tests.EndToEnd;
 /// of a user's own apps (outside this repository's build settings), where a README's examples are
 /// compiled and run.
 /// </summary>
+[Collection(nameof(ReleaseBuilds))]
 public sealed partial class PackageTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("oneshot-package-").FullName;
@@ -154,36 +155,7 @@ public sealed partial class PackageTests : IDisposable
     }
 
     private static Task<(int ExitCode, string Output)> DotnetAsync(string directory, params string[] args) =>
-        RunAsync("dotnet", directory, TimeSpan.FromMinutes(5), args);
-
-    /// <summary>Runs <paramref name="program"/> outside this test run's own build environment, bounded, ended by its id if it overruns.</summary>
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string directory, TimeSpan bound, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        start.Environment.Remove("MSBuildSDKsPath");
-        using var process = Process.Start(start)!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(bound, TestContext.Current.CancellationToken);
-            return (process.ExitCode, await output + await errors);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
+        BoundedProcess.RunAsync("dotnet", directory, TimeSpan.FromMinutes(5), args);
 
     [GeneratedRegex("```csharp\\n(?<code>.*?)\\n```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlocks();

@@ -82,6 +82,25 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException("the app did not start"), stdoutPaused);
     }
 
+    /// <summary>The app started another way (in a container, say): <paramref name="command"/>, then <paramref name="args"/>.</summary>
+    public static ServerProcess StartCommand(IReadOnlyList<string> command, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var arg in command.Skip(1).Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return new ServerProcess(Process.Start(start) ?? throw new InvalidOperationException($"{command[0]} did not start"), stdoutPaused: false);
+    }
+
     /// <summary>Starts with <c>--port 0</c> and returns once the ready line names the bound endpoints.</summary>
     public static async Task<(ServerProcess Server, IReadOnlyList<IPEndPoint> Endpoints)> StartReadyAsync(params string[] args)
     {
