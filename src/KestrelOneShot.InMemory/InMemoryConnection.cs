@@ -306,6 +306,12 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
+        // Kestrel's HTTP/1.x output asks its transport's writer; System.Text.Json then flushes a large
+        // body as it writes (WriteAsJsonAsync), as it does over the socket transport's pipe.
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
         /// <summary>
         /// This end's output is done: the peer's lifetime ends too, as a socket transport's does when
         /// it reads the FIN (Kestrel aborts a request whose client closed that way).

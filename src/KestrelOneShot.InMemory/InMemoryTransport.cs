@@ -13,11 +13,16 @@ namespace KestrelOneShot.InMemory;
 /// <summary>
 /// A transport with no sockets: Kestrel binds its endpoints here (<see cref="IConnectionListenerFactory"/>)
 /// and tests connect to them (<see cref="IConnectionFactory"/>). Each instance is its own network, so
-/// tests running in parallel never compete for ports.
+/// tests running in parallel never compete for ports. Apps join it under names
+/// (<see cref="AddHost"/>), each at an address of its own; an app that joins without a name binds
+/// as on this machine (127.0.0.1, ::1, any), where the test's own connections come from.
 /// </summary>
 public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionFactory
 {
     private readonly ConcurrentDictionary<EndPoint, InMemoryConnectionListener> _listeners = new();
+    private readonly Lock _hostsLock = new();
+    private readonly Dictionary<string, InMemoryHost> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<InMemoryHost> _hosts = [];
     private int _nextPort = 32768;
     private long _binds;
     private TaskCompletionSource _accepting = CompletedGate();
@@ -67,20 +72,85 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
         }
     }
 
+    /// <summary>The hosts added so far, in the order they were added.</summary>
+    public IReadOnlyList<InMemoryHost> Hosts
+    {
+        get
+        {
+            lock (_hostsLock)
+            {
+                return [.. _hosts];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a host to the network under <paramref name="name"/> (and <paramref name="aliases"/>), with
+    /// the next address of its own; give it to the app (<c>services.AddInMemoryTransport(host)</c>,
+    /// <c>factory.WithInMemoryKestrel(host)</c>). Names are case-insensitive, unique in the network,
+    /// and neither <c>localhost</c> nor an address.
+    /// </summary>
+    public InMemoryHost AddHost(string name, params IEnumerable<string> aliases)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(aliases);
+        string[] names = [name, .. aliases];
+        lock (_hostsLock)
+        {
+            foreach (var candidate in names)
+            {
+                if (candidate.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(candidate, out _) || Uri.CheckHostName(candidate) != UriHostNameType.Dns)
+                {
+                    throw new ArgumentException($"'{candidate}' cannot name a host: use a DNS name other than localhost.", nameof(name));
+                }
+
+                if (_names.TryGetValue(candidate, out var taken))
+                {
+                    throw new ArgumentException($"'{candidate}' already names {taken} in this in-memory network.", nameof(name));
+                }
+            }
+
+            // 127.0.0.1 is the machine the test runs on; hosts take the loopback addresses after it.
+            var host = new InMemoryHost(this, names, new IPAddress([127, 0, (byte)((_hosts.Count + 2) >> 8), (byte)((_hosts.Count + 2) & 0xFF)]));
+            _hosts.Add(host);
+            foreach (var candidate in names)
+            {
+                _names.Add(candidate, host);
+            }
+
+            return host;
+        }
+    }
+
     /// <summary>The endpoints bound right now, in the order they were bound.</summary>
     public IReadOnlyList<EndPoint> BoundEndPoints =>
         [.. _listeners.Values.OrderBy(l => l.BindOrder).Select(l => l.EndPoint)];
 
     /// <summary>Binds <paramref name="endpoint"/> in this transport (port 0: a port of its own choosing); Kestrel calls it.</summary>
-    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        BindAsync(endpoint, host: null, cancellationToken);
+
+    internal ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, InMemoryHost? host, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (host is not null)
+        {
+            try
+            {
+                endpoint = host.Own(endpoint);
+            }
+            catch (SocketException notOurs)
+            {
+                return ValueTask.FromException<IConnectionListener>(notOurs);
+            }
+        }
+
         if (endpoint is IPEndPoint { Port: 0 } dynamic)
         {
             endpoint = new IPEndPoint(dynamic.Address, Interlocked.Increment(ref _nextPort));
         }
 
-        var listener = new InMemoryConnectionListener(endpoint, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)), () => _accepting.Task, () => PipeOptionsFor(BufferSize), Interlocked.Increment(ref _binds));
+        var listener = new InMemoryConnectionListener(endpoint, host, l => _listeners.TryRemove(new KeyValuePair<EndPoint, InMemoryConnectionListener>(l.EndPoint, l)), () => _accepting.Task, () => PipeOptionsFor(BufferSize), Interlocked.Increment(ref _binds));
         if (!_listeners.TryAdd(endpoint, listener))
         {
             throw new AddressInUseException($"{endpoint} is already bound in this in-memory transport (bound: {BoundList()}).");
@@ -104,20 +174,58 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     /// <c>localhost</c> is 127.0.0.1, then ::1. With no listener there, the connect is refused at once
     /// with a <see cref="SocketException"/> that names the endpoint and what is bound.
     /// </summary>
-    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
+    public ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken) =>
+        ConnectInMemoryAsync(endpoint, from: null, toServer, toClient, cancellationToken);
+
+    /// <summary>
+    /// A connect from <paramref name="from"/> (null: from this machine, as the test's own). A host
+    /// name is found here, as a container network's DNS finds it; one the network does not know
+    /// fails at once, naming the names it knows.
+    /// </summary>
+    internal ValueTask<InMemoryConnection> ConnectInMemoryAsync(EndPoint endpoint, InMemoryHost? from, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        foreach (var candidate in Candidates(endpoint))
+        if (Resolve(endpoint, from) is not { } resolved)
+        {
+            return ValueTask.FromException<InMemoryConnection>(new SocketException(
+                (int)SocketError.HostNotFound,
+                $"No such host: '{((DnsEndPoint)endpoint).Host}' is not a name in this in-memory network; names: {NameList()}; bound: {BoundList()}."));
+        }
+
+        foreach (var candidate in Candidates(resolved))
         {
             if (_listeners.TryGetValue(candidate, out var listener))
             {
-                return listener.ConnectAsync(endpoint as IPEndPoint, toServer, toClient, cancellationToken);
+                return listener.ConnectAsync(resolved as IPEndPoint, from?.Address, toServer, toClient, cancellationToken);
             }
         }
 
         return ValueTask.FromException<InMemoryConnection>(new SocketException(
             (int)SocketError.ConnectionRefused,
             $"Connection refused: no listener on {Describe(endpoint)} in this in-memory transport; bound: {BoundList()}."));
+    }
+
+    /// <summary>
+    /// A host's name as its address; <c>localhost</c> and 127.0.0.1 as the caller's own address when
+    /// the caller is a host (its loopback is its own). Null for a name the network does not know.
+    /// </summary>
+    private EndPoint? Resolve(EndPoint endpoint, InMemoryHost? from)
+    {
+        if (from is not null && endpoint is DnsEndPoint { Host: var own } && own.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || from is not null && endpoint is IPEndPoint { Address: var loopback } && loopback.Equals(IPAddress.Loopback))
+        {
+            return new IPEndPoint(from.Address, endpoint is DnsEndPoint d ? d.Port : ((IPEndPoint)endpoint).Port);
+        }
+
+        if (endpoint is not DnsEndPoint { Host: var name, Port: var port } || IPAddress.TryParse(name, out _) || name.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return endpoint;
+        }
+
+        lock (_hostsLock)
+        {
+            return _names.TryGetValue(name, out var host) ? new IPEndPoint(host.Address, port) : null;
+        }
     }
 
     /// <summary>
@@ -129,24 +237,27 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     /// For HTTPS: the one root the server's certificate must chain to (for example a certificate the
     /// test made); null leaves the system's validation in place.
     /// </param>
-    public SocketsHttpHandler CreateHandler(X509Certificate2? trustedRoot = null)
+    public SocketsHttpHandler CreateHandler(X509Certificate2? trustedRoot = null) => CreateHandlerFrom(from: null, trustedRoot);
+
+    /// <summary>
+    /// How a <see cref="SocketsHttpHandler"/> connects through this network from the test (not from
+    /// an app: see <see cref="InMemoryHost.ConnectCallback"/>).
+    /// </summary>
+    public Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectCallback => field ??= ConnectCallbackFrom(null);
+
+    /// <remarks>
+    /// A refused connect or an unknown name fails with the <see cref="SocketException"/> a socket's
+    /// connect or DNS would give, which the handler classifies as it does those
+    /// (<see cref="HttpRequestError.ConnectionError"/>, <see cref="HttpRequestError.NameResolutionError"/>).
+    /// </remarks>
+    internal Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectCallbackFrom(InMemoryHost? from) =>
+        async (context, cancellationToken) =>
+            (await ConnectInMemoryAsync(context.DnsEndPoint, from, ToServer, ToClient, cancellationToken)).AsStream();
+
+    internal SocketsHttpHandler CreateHandlerFrom(InMemoryHost? from, X509Certificate2? trustedRoot)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                try
-                {
-                    var connection = await ConnectInMemoryAsync(context.DnsEndPoint, cancellationToken);
-                    return connection.AsStream();
-                }
-                catch (SocketException refused)
-                {
-                    // HttpClient wraps it in an HttpRequestException and keeps this message.
-                    throw new HttpRequestException(HttpRequestError.ConnectionError, refused.Message, refused);
-                }
-            },
-        };
+        // No proxy: a system proxy (HTTP_PROXY) would be dialled here in place of the host asked for.
+        var handler = new SocketsHttpHandler { ConnectCallback = from?.ConnectCallback ?? ConnectCallback, UseProxy = false };
         if (trustedRoot is not null)
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
@@ -197,6 +308,14 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
         _ => endpoint.ToString() ?? "?",
     };
+
+    private string NameList()
+    {
+        lock (_hostsLock)
+        {
+            return string.Join(", ", _hosts.Select(host => host.ToString()).Append("localhost"));
+        }
+    }
 
     private string BoundList() =>
         BoundEndPoints.Count == 0 ? "nothing" : string.Join(", ", BoundEndPoints.Select(Describe));

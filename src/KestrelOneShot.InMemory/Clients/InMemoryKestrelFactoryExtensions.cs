@@ -26,6 +26,22 @@ public static class InMemoryKestrelFactoryExtensions
     }
 
     /// <summary>
+    /// A factory that keeps Kestrel and puts the app on <paramref name="host"/>'s network under its
+    /// names: its endpoints bound at the host's address, its <c>IHttpClientFactory</c> clients
+    /// connecting through the network (<see cref="InMemoryTransportServiceCollectionExtensions.AddInMemoryTransport(IServiceCollection, InMemoryHost)"/>).
+    /// Several factories share one network, each under its own host.
+    /// </summary>
+    public static WebApplicationFactory<TEntryPoint> WithInMemoryKestrel<TEntryPoint>(this WebApplicationFactory<TEntryPoint> factory, InMemoryHost host)
+        where TEntryPoint : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(host);
+        var inMemory = factory.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddInMemoryTransport(host)));
+        inMemory.UseKestrel();
+        return inMemory;
+    }
+
+    /// <summary>
     /// Starts the app if it is not running and gives an <see cref="HttpClient"/> over its in-memory
     /// transport. With no base address, the first address Kestrel reports it bound
     /// (<see cref="IServerAddressesFeature"/>), so the app's own configuration (<c>urls</c>,

@@ -11,7 +11,7 @@ namespace KestrelOneShot.InMemory.Internal;
 /// A bound in-memory endpoint. A client's connect completes when Kestrel accepts it; connects still
 /// waiting when the listener is unbound or disposed fail with "connection refused".
 /// </summary>
-internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMemoryConnectionListener> unbound, Func<Task> accepting, Func<PipeOptions> pipeOptions, long bindOrder) : IConnectionListener
+internal sealed class InMemoryConnectionListener(EndPoint endPoint, InMemoryHost? host, Action<InMemoryConnectionListener> unbound, Func<Task> accepting, Func<PipeOptions> pipeOptions, long bindOrder) : IConnectionListener
 {
     private readonly Channel<PendingConnect> _backlog = Channel.CreateUnbounded<PendingConnect>();
     /// <summary>The IANA ephemeral range a client's port is taken from, as the kernel does, round and round.</summary>
@@ -25,11 +25,18 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
 
     public long BindOrder { get; } = bindOrder;
 
-    /// <summary>A connect; the address the client dialled is the server's local address when it bound a wildcard.</summary>
-    public ValueTask<InMemoryConnection> ConnectAsync(IPEndPoint? dialled, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
+    /// <summary>The named host that bound it; null for an app on the network without a name.</summary>
+    public InMemoryHost? Host { get; } = host;
+
+    /// <summary>
+    /// A connect; the address the client dialled is the server's local address when it bound a
+    /// wildcard. The client's address is <paramref name="from"/>, or, for a client without one,
+    /// the loopback address the server is on, as for a client on the same machine.
+    /// </summary>
+    public ValueTask<InMemoryConnection> ConnectAsync(IPEndPoint? dialled, IPAddress? from, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
     {
         var local = EndPoint is IPEndPoint bound && IsWildcard(bound.Address) ? new IPEndPoint(dialled?.Address ?? IPAddress.Loopback, bound.Port) : EndPoint;
-        var (server, client) = InMemoryConnection.CreatePair(local, ClientEndPoint(local), pipeOptions(), toServer, toClient);
+        var (server, client) = InMemoryConnection.CreatePair(local, ClientEndPoint(local, from), pipeOptions(), toServer, toClient);
         var pending = new PendingConnect(server, client, cancellationToken);
         if (!_backlog.Writer.TryWrite(pending))
         {
@@ -97,9 +104,9 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, Action<InMem
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
-    private IPEndPoint ClientEndPoint(EndPoint local)
+    private IPEndPoint ClientEndPoint(EndPoint local, IPAddress? from)
     {
-        var address = local is IPEndPoint ip && !IsWildcard(ip.Address) ? ip.Address : IPAddress.Loopback;
+        var address = from ?? (local is IPEndPoint ip && !IsWildcard(ip.Address) && Host is null ? ip.Address : IPAddress.Loopback);
         // Past the range's end the next port is its first again: a long test opens more connections
         // than the range holds (the ones that share a port were closed long before).
         return new IPEndPoint(address, FirstClientPort + (int)(Interlocked.Increment(ref _clientPorts) % ClientPortCount));

@@ -61,21 +61,10 @@ public sealed class YarpGatewayTests
         builder.Services.AddReverseProxy().LoadFromMemory(
             [new RouteConfig { RouteId = "api", ClusterId = "oneshot", Match = new RouteMatch { Path = "/api/{**rest}" }, Transforms = transform is null ? null : [transform] }],
             [new ClusterConfig { ClusterId = "oneshot", Destinations = new Dictionary<string, DestinationConfig> { ["one"] = new() { Address = "http://127.0.0.1:9999/" } } }]);
-        builder.Services.AddSingleton<IForwarderHttpClientFactory>(new InMemoryForwarderClientFactory(transport));
+        builder.Services.AddSingleton<IForwarderHttpClientFactory>(new InMemoryForwarderHttpClientFactory(transport.ConnectCallback));
         var app = builder.Build();
         app.MapReverseProxy();
         await app.StartAsync(Cancellation).Within();
         return app;
-    }
-
-    /// <summary>YARP's own client factory (its handler settings, per-cluster config), with connections made in memory.</summary>
-    private sealed class InMemoryForwarderClientFactory(InMemoryTransport transport) : ForwarderHttpClientFactory
-    {
-        protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
-        {
-            base.ConfigureHandler(context, handler);
-            using var inMemory = transport.CreateHandler();
-            handler.ConnectCallback = inMemory.ConnectCallback;
-        }
     }
 }

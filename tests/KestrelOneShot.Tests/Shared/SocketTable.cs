@@ -10,14 +10,27 @@ internal static class SocketTable
 
     private static readonly string[] Tables = ["/proc/net/tcp", "/proc/net/tcp6"];
 
+    /// <summary>Whether a socket of this process listens on <paramref name="port"/>: the table's inode is one of our descriptors.</summary>
+    public static bool ListensInThisProcess(int port)
+    {
+        var ours = Directory.GetFiles("/proc/self/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .OfType<string>()
+            .Where(target => target.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(target => target["socket:[".Length..^1])
+            .ToHashSet();
+        return Rows().Any(fields => fields[3] == Listen && PortOf(fields) == port && ours.Contains(fields[9]));
+    }
+
     /// <summary>Whether a socket on local <paramref name="port"/> is in <paramref name="state"/>.</summary>
-    public static bool Has(int port, string state) =>
+    public static bool Has(int port, string state) => Rows().Any(fields => fields[3] == state && PortOf(fields) == port);
+
+    private static IEnumerable<string[]> Rows() =>
         Tables
             .Where(File.Exists)
-            .SelectMany(File.ReadLines)
-            .Skip(1)
+            .SelectMany(table => File.ReadLines(table).Skip(1))
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Any(fields => fields.Length > 3
-                && fields[3] == state
-                && int.Parse(fields[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port);
+            .Where(fields => fields.Length > 9);
+
+    private static int PortOf(string[] fields) => int.Parse(fields[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 }
