@@ -33,7 +33,7 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
     private Exception? _failure;
     private int _disposed;
 
-    private InMemoryConnection(PipeReader input, PipeWriter output, EndPoint local, EndPoint remote, NetworkConditions? incoming)
+    private InMemoryConnection(PipeReader input, PipeWriter output, EndPoint local, EndPoint remote, DirectionConditions incoming)
     {
         _input = new ResettableReader(this, input, incoming);
         _output = new ResettableWriter(this, output);
@@ -83,7 +83,15 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
         EndPoint clientEndPoint,
         PipeOptions? options = null,
         NetworkConditions? toServer = null,
-        NetworkConditions? toClient = null)
+        NetworkConditions? toClient = null) =>
+        CreatePair(serverEndPoint, clientEndPoint, options, DirectionConditions.Fixed(toServer), DirectionConditions.Fixed(toClient));
+
+    internal static (InMemoryConnection Server, InMemoryConnection Client) CreatePair(
+        EndPoint serverEndPoint,
+        EndPoint clientEndPoint,
+        PipeOptions? options,
+        DirectionConditions toServer,
+        DirectionConditions toClient)
     {
         ArgumentNullException.ThrowIfNull(serverEndPoint);
         ArgumentNullException.ThrowIfNull(clientEndPoint);
@@ -175,50 +183,80 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
 
     /// <summary>
     /// The pipe's reader, failing once the connection was reset or aborted, and showing the bytes
-    /// as the <see cref="NetworkConditions"/> of its direction say.
+    /// as the <see cref="NetworkConditions"/> of its direction say at each read.
     /// </summary>
-    private sealed class ResettableReader(InMemoryConnection connection, PipeReader inner, NetworkConditions? conditions) : PipeReader
+    private sealed class ResettableReader(InMemoryConnection connection, PipeReader inner, DirectionConditions conditions) : PipeReader
     {
         private ReadOnlySequence<byte> _shown;
         private long _visible;
         private long _delivered;
         private bool _revealed;
         private bool _examinedAll;
+        private CancellationTokenSource? _waiting;
+        private int _cancelRequested;
 
         public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
             connection.ThrowIfFailed();
-            if (conditions is null)
+            if (ReferenceEquals(conditions, DirectionConditions.None))
             {
                 return Checked(await inner.ReadAsync(cancellationToken));
             }
 
-            ResetIfDue();
-            if (_revealed && conditions.SegmentDelay > TimeSpan.Zero)
+            ResetIfDue(conditions.Current);
+            var result = Checked(await inner.ReadAsync(cancellationToken));
+            while (true)
             {
-                await Task.Delay(conditions.SegmentDelay, conditions.TimeProvider, cancellationToken);
-            }
+                // Taken before the conditions are read: a change after this wakes the wait below.
+                var change = conditions.NextChange;
+                var current = conditions.Current;
+                var next = Next(result, current);
+                if (next.Stalled)
+                {
+                    if (!await WaitAsync(token => change.WaitAsync(token), cancellationToken))
+                    {
+                        return Canceled(result);
+                    }
 
-            return Show(Checked(await inner.ReadAsync(cancellationToken)));
+                    ResetIfDue(conditions.Current);
+                    continue;
+                }
+
+                if (next.Delay > TimeSpan.Zero && !await WaitAsync(token => Task.Delay(next.Delay, current!.TimeProvider, token), cancellationToken))
+                {
+                    return Canceled(result);
+                }
+
+                return Show(result, next.Limit, next.Closed);
+            }
         }
 
         public override bool TryRead(out ReadResult result)
         {
             connection.ThrowIfFailed();
-            if (conditions is null)
+            if (ReferenceEquals(conditions, DirectionConditions.None))
             {
                 return inner.TryRead(out result);
             }
 
-            ResetIfDue();
-            // A further segment after a delay has not arrived yet.
-            if ((_revealed && conditions.SegmentDelay > TimeSpan.Zero) || !inner.TryRead(out result))
+            var current = conditions.Current;
+            ResetIfDue(current);
+            if (!inner.TryRead(out var raw))
             {
                 result = default;
                 return false;
             }
 
-            result = Show(result);
+            var next = Next(raw, current);
+            // Bytes still on their way (a delay, a stall) have not arrived yet.
+            if (next.Stalled || next.Delay > TimeSpan.Zero)
+            {
+                inner.AdvanceTo(raw.Buffer.Start);
+                result = default;
+                return false;
+            }
+
+            result = Show(raw, next.Limit, next.Closed);
             return true;
         }
 
@@ -226,7 +264,7 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
 
         public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
         {
-            if (conditions is not null)
+            if (!ReferenceEquals(conditions, DirectionConditions.None))
             {
                 _examinedAll = _shown.Slice(examined).IsEmpty;
                 var taken = _shown.Slice(0, consumed).Length;
@@ -237,7 +275,12 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
             inner.AdvanceTo(consumed, examined);
         }
 
-        public override void CancelPendingRead() => inner.CancelPendingRead();
+        public override void CancelPendingRead()
+        {
+            inner.CancelPendingRead();
+            Volatile.Write(ref _cancelRequested, 1);
+            Volatile.Read(ref _waiting)?.Cancel();
+        }
 
         public override void Complete(Exception? exception = null) => inner.Complete(exception);
 
@@ -251,31 +294,99 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
             return result;
         }
 
-        /// <summary>The next segment: what was shown and not taken, and at most one segment more.</summary>
-        private ReadResult Show(ReadResult result)
+        /// <summary>
+        /// What the conditions allow of <paramref name="result"/>'s bytes now: how many to show (never
+        /// fewer than were shown), after how long, whether the input ends there, or whether it is held.
+        /// </summary>
+        private (long Limit, TimeSpan Delay, bool Closed, bool Stalled) Next(ReadResult result, NetworkConditions? current)
         {
-            var buffer = result.Buffer;
-            var limit = buffer.Length;
-            if (conditions!.MaxSegmentSize is { } segment)
+            var available = result.Buffer.Length;
+            if (current is null)
+            {
+                return (available, TimeSpan.Zero, false, false);
+            }
+
+            var limit = available;
+            if (current.MaxSegmentSize is { } segment)
             {
                 limit = Math.Min(limit, _visible + segment);
             }
 
-            if (conditions.ResetAfterBytes is { } reset)
+            foreach (var threshold in (ReadOnlySpan<long?>)[current.ResetAfterBytes, current.StallAfterBytes, current.CloseAfterBytes])
             {
-                limit = Math.Min(limit, Math.Max(0, reset - _delivered));
+                if (threshold is { } bytes)
+                {
+                    limit = Math.Min(limit, Math.Max(0, bytes - _delivered));
+                }
             }
 
+            limit = Math.Max(limit, _visible);
+            var arriving = limit - _visible;
+            var closed = current.CloseAfterBytes is { } close && _delivered + limit >= close;
+            var stalled = arriving == 0 && (_examinedAll || _visible == 0) && current.StallAfterBytes is { } stall && _delivered + limit >= stall && !closed;
+            var delay = TimeSpan.Zero;
+            if (arriving > 0)
+            {
+                delay = (_revealed ? current.SegmentDelay : TimeSpan.Zero) + current.Latency;
+                if (current.BytesPerSecond is { } rate)
+                {
+                    delay += TimeSpan.FromSeconds((double)arriving / rate);
+                }
+            }
+
+            return (limit, delay, closed, stalled);
+        }
+
+        private ReadResult Show(ReadResult result, long limit, bool closed)
+        {
+            var buffer = result.Buffer;
             _visible = limit;
             _revealed = true;
             _shown = buffer.Slice(0, limit);
-            return new ReadResult(_shown, result.IsCanceled, result.IsCompleted && limit == buffer.Length);
+            return new ReadResult(_shown, result.IsCanceled, closed || (result.IsCompleted && limit == buffer.Length));
+        }
+
+        /// <summary>A wait ended by <see cref="CancelPendingRead"/> (or the connection's end): what was shown, as a cancelled read.</summary>
+        private ReadResult Canceled(ReadResult result)
+        {
+            _shown = result.Buffer.Slice(0, _visible);
+            return new ReadResult(_shown, isCanceled: true, isCompleted: false);
+        }
+
+        /// <summary>
+        /// Waits on the conditions' clock or change; false when a pending-read cancellation (or the
+        /// connection's reset or close) ended it first, as it ends a pipe's pending read.
+        /// </summary>
+        private async ValueTask<bool> WaitAsync(Func<CancellationToken, Task> wait, CancellationToken cancellationToken)
+        {
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Volatile.Write(ref _waiting, waiting);
+            try
+            {
+                if (Interlocked.Exchange(ref _cancelRequested, 0) == 1)
+                {
+                    return false;
+                }
+
+                await wait(waiting.Token);
+                return true;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                connection.ThrowIfFailed();
+                Volatile.Write(ref _cancelRequested, 0);
+                return false;
+            }
+            finally
+            {
+                Interlocked.CompareExchange(ref _waiting, null, waiting);
+            }
         }
 
         /// <summary>Once every byte before the reset has been shown and looked at, the sender resets the connection.</summary>
-        private void ResetIfDue()
+        private void ResetIfDue(NetworkConditions? current)
         {
-            if (conditions!.ResetAfterBytes is { } reset && _delivered + _visible >= reset && (_examinedAll || reset == 0))
+            if (current?.ResetAfterBytes is { } reset && _delivered + _visible >= reset && (_examinedAll || reset == 0))
             {
                 connection.ResetByTheNetwork($"The connection was reset after {reset} bytes (network conditions).");
                 connection.ThrowIfFailed();

@@ -23,6 +23,7 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     private readonly Lock _hostsLock = new();
     private readonly Dictionary<string, InMemoryHost> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<InMemoryHost> _hosts = [];
+    private readonly ConcurrentDictionary<(InMemoryHost? From, InMemoryHost To), InMemoryLink> _links = new();
     private int _nextPort = 32768;
     private long _binds;
     private TaskCompletionSource _accepting = CompletedGate();
@@ -122,6 +123,16 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
         }
     }
 
+    /// <summary>
+    /// The link from <paramref name="from"/> (null: the test, this machine) to <paramref name="to"/>,
+    /// whose faults the test sets and heals while it runs; the same link each time it is asked for.
+    /// </summary>
+    public InMemoryLink Link(InMemoryHost? from, InMemoryHost to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        return _links.GetOrAdd((from, to), key => new InMemoryLink(key.From, key.To));
+    }
+
     /// <summary>The endpoints bound right now, in the order they were bound.</summary>
     public IReadOnlyList<EndPoint> BoundEndPoints =>
         [.. _listeners.Values.OrderBy(l => l.BindOrder).Select(l => l.EndPoint)];
@@ -196,7 +207,18 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
         {
             if (_listeners.TryGetValue(candidate, out var listener))
             {
-                return listener.ConnectAsync(resolved as IPEndPoint, from?.Address, toServer, toClient, cancellationToken);
+                if (listener.Host is not { } to || !_links.TryGetValue((from, to), out var link))
+                {
+                    return listener.ConnectAsync(resolved as IPEndPoint, from?.Address, DirectionConditions.Fixed(toServer), DirectionConditions.Fixed(toClient), cancellationToken);
+                }
+
+                if (link.RefusesConnections)
+                {
+                    return ValueTask.FromException<InMemoryConnection>(new SocketException(
+                        (int)SocketError.ConnectionRefused, $"Connection refused: the link {link} is partitioned (RefusesConnections)."));
+                }
+
+                return listener.ConnectAsync(resolved as IPEndPoint, from?.Address, DirectionConditions.Of(link, toServer: true, toServer), DirectionConditions.Of(link, toServer: false, toClient), cancellationToken);
             }
         }
 

@@ -33,7 +33,7 @@ internal sealed class InMemoryConnectionListener(EndPoint endPoint, InMemoryHost
     /// wildcard. The client's address is <paramref name="from"/>, or, for a client without one,
     /// the loopback address the server is on, as for a client on the same machine.
     /// </summary>
-    public ValueTask<InMemoryConnection> ConnectAsync(IPEndPoint? dialled, IPAddress? from, NetworkConditions? toServer, NetworkConditions? toClient, CancellationToken cancellationToken)
+    public ValueTask<InMemoryConnection> ConnectAsync(IPEndPoint? dialled, IPAddress? from, DirectionConditions toServer, DirectionConditions toClient, CancellationToken cancellationToken)
     {
         var local = EndPoint is IPEndPoint bound && IsWildcard(bound.Address) ? new IPEndPoint(dialled?.Address ?? IPAddress.Loopback, bound.Port) : EndPoint;
         var (server, client) = InMemoryConnection.CreatePair(local, ClientEndPoint(local, from), pipeOptions(), toServer, toClient);

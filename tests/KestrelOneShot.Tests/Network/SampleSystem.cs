@@ -53,15 +53,19 @@ internal sealed class SampleSystem : IAsyncDisposable
     /// <summary>A client from the test (this machine) to the gateway, by name.</summary>
     public HttpClient CreateClient() => Network.CreateClient(new Uri($"http://gateway:{(global::Gateway.Program.HttpPort)}/"));
 
+    /// <summary>The app's services.</summary>
+    public IServiceProvider ServicesOf(InMemoryHost host) => _services[host.Name];
+
     /// <summary>What the app's Kestrel says it listens on (<see cref="IServerAddressesFeature"/>).</summary>
     public IEnumerable<string> AddressesOf(InMemoryHost host) =>
-        _services[host.Name].GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        ServicesOf(host).GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
 
     public async ValueTask DisposeAsync()
     {
         foreach (var app in Enumerable.Reverse(_apps))
         {
-            await app.DisposeAsync();
+            // The factory stops its host synchronously: off the test's thread, and bounded.
+            await Task.Run(async () => await app.DisposeAsync()).WaitAsync(Bounded.Timeout, CancellationToken.None);
         }
     }
 
