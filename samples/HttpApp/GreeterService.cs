@@ -17,4 +17,12 @@ public sealed class GreeterService : Greeter.GreeterBase
             await responseStream.WriteAsync(new CountReply { Value = i }, context.CancellationToken);
         }
     }
+
+    public override async Task Echo(IAsyncStreamReader<HelloRequest> requestStream, IServerStreamWriter<HelloReply> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(new HelloReply { Message = request.Name }, context.CancellationToken);
+        }
+    }
 }

@@ -47,9 +47,14 @@ public sealed partial class PackageTests : IDisposable
               <Protobuf Include="Protos/greeter.proto" GrpcServices="Both" />
             </ItemGroup>
             """);
-        var passed = await RunReadmeExamplesAsync("src/KestrelOneShot.InMemory/README.md", "KestrelOneShot.InMemory", [lineApp, httpApp]);
+        // The system example's own dependencies, as its README names them.
+        var passed = await RunReadmeExamplesAsync("src/KestrelOneShot.InMemory/README.md", "KestrelOneShot.InMemory", [lineApp, httpApp], """
+            <PackageReference Include="Yarp.ReverseProxy" Version="2.3.0" />
+            <PackageReference Include="Microsoft.Extensions.Http.Resilience" Version="10.11.0" />
+            <PackageReference Include="Microsoft.Extensions.TimeProvider.Testing" Version="10.11.0" />
+            """);
 
-        Assert.Equal(3, passed);
+        Assert.Equal(4, passed);
     }
 
     private string Packages => Path.Combine(_folder, "packages");
@@ -87,7 +92,7 @@ public sealed partial class PackageTests : IDisposable
     }
 
     /// <summary>Writes the README's complete examples (its [Fact] blocks) into a new test project, runs it, and returns how many passed.</summary>
-    private async Task<int> RunReadmeExamplesAsync(string readmePath, string package, string[] apps)
+    private async Task<int> RunReadmeExamplesAsync(string readmePath, string package, string[] apps, string packages = "")
     {
         var tests = Directory.CreateDirectory(Path.Combine(_folder, "App.Tests")).FullName;
         var references = string.Concat(apps.Select(app => $"""<ProjectReference Include="{app}" />"""));
@@ -107,6 +112,7 @@ public sealed partial class PackageTests : IDisposable
                 <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
                 <PackageReference Include="xunit.v3" Version="3.2.2" />
                 <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+                {packages}
                 {references}
               </ItemGroup>
             </Project>
@@ -125,6 +131,11 @@ public sealed partial class PackageTests : IDisposable
         {
             await File.WriteAllTextAsync(Path.Combine(tests, $"ReadmeExample{i}.cs"), examples[i], TestContext.Current.CancellationToken);
         }
+
+        // The user's project restores before the package is added: `add package --source` restores
+        // from that source alone, so what the examples' other packages need must be there already.
+        var restore = await DotnetAsync(tests, "restore");
+        Assert.True(restore.ExitCode == 0, restore.Output);
 
         // The package added as its README says (a build from the repository is a prerelease).
         var add = await DotnetAsync(tests, "add", "package", package, "--source", Packages, "--prerelease");

@@ -11,6 +11,7 @@ public sealed class ReadmeQuotesTheExampleTests
     [InlineData("src/KestrelOneShot.InMemory/README.md", "ReadmeHttpAppExampleTests.cs")]
     [InlineData("src/KestrelOneShot.InMemory/README.md", "ReadmeWebApplicationExampleTests.cs")]
     [InlineData("src/KestrelOneShot.InMemory/README.md", "ReadmeKestrelAppExampleTests.cs")]
+    [InlineData("src/KestrelOneShot.InMemory/README.md", "ReadmeSystemExampleTests.cs")]
     public async Task TheReadmeQuotesTheCompiledExampleUnchanged(string readmePath, string file)
     {
         var root = Repository.Root;
