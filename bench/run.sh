@@ -99,4 +99,7 @@ if [ "$http" = 1 ]; then
   echo "## In-memory Kestrel for HTTP apps (samples/HttpApp)"
   # WebApplicationFactory finds the app's content root from the manifest beside the program.
   (cd "$(dirname "${bench[1]}")" && "${bench[@]}" http --rounds 10 --starts 20 --requests 4000)
+  echo
+  echo "## A whole system in memory (samples/System: gateway, Orders, Billing)"
+  (cd "$(dirname "${bench[1]}")" && "${bench[@]}" system --rounds 6 --starts 5 --requests 2000)
 fi

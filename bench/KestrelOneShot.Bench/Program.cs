@@ -7,11 +7,13 @@ using KestrelOneShot.Bench;
 //   handler [BenchmarkDotNet arguments]                  the handler over pipes
 //   flood --aot PATH [--probes 1000] [--seconds 10]      probes while serving
 //   http [--rounds 10] [--starts 20] [--requests 2000]   in-memory Kestrel against TestServer and loopback sockets
+//   system [--rounds 10] [--starts 10] [--requests 2000] samples/System in memory against loopback sockets
 return args.FirstOrDefault() switch
 {
     "handler" => RunHandler(args[1..]),
     "flood" => ProbeFlood.Run(BenchArguments.Parse(args[1..])),
     "http" => await HttpInMemoryComparison.RunAsync(BenchArguments.Parse(args[1..])),
+    "system" => await SystemComparison.RunAsync(BenchArguments.Parse(args[1..])),
     var other => Usage(other),
 };
 
@@ -23,6 +25,6 @@ static int RunHandler(string[] args)
 
 static int Usage(string? mode)
 {
-    Console.Error.WriteLine($"unknown mode '{mode}': handler, flood or http (see bench/run.sh)");
+    Console.Error.WriteLine($"unknown mode '{mode}': handler, flood, http or system (see bench/run.sh)");
     return 2;
 }

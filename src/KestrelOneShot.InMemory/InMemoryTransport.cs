@@ -233,10 +233,15 @@ public sealed class InMemoryTransport : IConnectionListenerFactory, IConnectionF
     /// </summary>
     private EndPoint? Resolve(EndPoint endpoint, InMemoryHost? from)
     {
-        if (from is not null && endpoint is DnsEndPoint { Host: var own } && own.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            || from is not null && endpoint is IPEndPoint { Address: var loopback } && loopback.Equals(IPAddress.Loopback))
+        var itself = endpoint switch
         {
-            return new IPEndPoint(from.Address, endpoint is DnsEndPoint d ? d.Port : ((IPEndPoint)endpoint).Port);
+            DnsEndPoint dns when dns.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) => dns.Port,
+            IPEndPoint ip when ip.Address.Equals(IPAddress.Loopback) => ip.Port,
+            _ => (int?)null,
+        };
+        if (from is not null && itself is { } ownPort)
+        {
+            return new IPEndPoint(from.Address, ownPort);
         }
 
         if (endpoint is not DnsEndPoint { Host: var name, Port: var port } || IPAddress.TryParse(name, out _) || name.Equals("localhost", StringComparison.OrdinalIgnoreCase))

@@ -8,7 +8,8 @@ namespace Billing;
 
 /// <summary>
 /// Billing: <c>GET /invoices/{orderId}</c> on 8080 (HTTP/1.1) and the gRPC <c>Charger</c> on 8081
-/// (HTTP/2 with prior knowledge, as gRPC runs in cleartext behind a mesh). Each answer says which
+/// (HTTP/2 with prior knowledge, as gRPC runs in cleartext behind a mesh); <c>Ports:Http</c> and
+/// <c>Ports:Grpc</c> move them (side by side on one machine's sockets). Each answer says which
 /// address the call came from, so a test can see who called.
 /// </summary>
 public sealed class Program
@@ -25,10 +26,10 @@ public sealed class Program
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            kestrel.ListenAnyIP(HttpPort);
-            kestrel.ListenAnyIP(GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ListenAnyIP(context.Configuration.GetValue("Ports:Http", HttpPort));
+            kestrel.ListenAnyIP(context.Configuration.GetValue("Ports:Grpc", GrpcPort), listen => listen.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc();
 

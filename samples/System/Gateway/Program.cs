@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway;
 
 /// <summary>
-/// The gateway, on 8080: YARP routes <c>/orders/…</c> and <c>/hubs/…</c> (SignalR, WebSockets
-/// included) to Orders and <c>/invoices/…</c> to Billing, by their names (<c>Services:Orders</c>,
-/// <c>Services:Billing</c> move them).
+/// The gateway, on 8080 (HTTP/1.1) and 8081 (HTTP/2 with prior knowledge; <c>Ports:Http</c> and
+/// <c>Ports:Http2</c> move them): YARP routes <c>/orders/…</c> and <c>/hubs/…</c> (SignalR,
+/// WebSockets included) to Orders and <c>/invoices/…</c> to Billing, by their names
+/// (<c>Services:Orders</c>, <c>Services:Billing</c> move them).
 /// </summary>
 public sealed class Program
 {
@@ -14,13 +17,18 @@ public sealed class Program
     }
 
     public const int HttpPort = 8080;
+    public const int Http2Port = 8081;
 
     public static void Main(string[] args) => Build(args).Run();
 
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(HttpPort));
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.ListenAnyIP(context.Configuration.GetValue("Ports:Http", HttpPort));
+            kestrel.ListenAnyIP(context.Configuration.GetValue("Ports:Http2", Http2Port), listen => listen.Protocols = HttpProtocols.Http2);
+        });
         var orders = builder.Configuration["Services:Orders"] ?? "http://orders:8080/";
         var billing = builder.Configuration["Services:Billing"] ?? "http://billing:8080/";
         builder.Services.AddReverseProxy().LoadFromMemory(

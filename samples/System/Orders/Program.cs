@@ -9,7 +9,7 @@ namespace Orders;
 /// <see cref="HttpClient"/> (<see cref="BillingClient"/>), charges it through the gRPC
 /// <c>Charger</c> client, tells the <c>/hubs/orders</c> SignalR hub, and answers what each side
 /// saw. Billing's addresses come from configuration (<c>Billing:Http</c>, <c>Billing:Grpc</c>),
-/// by name by default, as in a compose file or a cluster.
+/// by name by default, as in a compose file or a cluster; <c>Ports:Http</c> moves its own port.
 /// </summary>
 public sealed class Program
 {
@@ -24,7 +24,7 @@ public sealed class Program
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(HttpPort));
+        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.ListenAnyIP(context.Configuration.GetValue("Ports:Http", HttpPort)));
         builder.Services.AddHttpClient<BillingClient>(client => client.BaseAddress = new Uri(builder.Configuration["Billing:Http"] ?? "http://billing:8080/"));
         builder.Services.AddGrpcClient<Charger.ChargerClient>(grpc => grpc.Address = new Uri(builder.Configuration["Billing:Grpc"] ?? "http://billing:8081/"));
         builder.Services.AddSignalR();

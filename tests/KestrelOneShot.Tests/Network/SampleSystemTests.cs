@@ -44,11 +44,11 @@ public sealed class SampleSystemTests
 
         Assert.Equal(["gateway (127.0.0.2)", "orders (127.0.0.3)", "billing (127.0.0.4)"], system.Network.Hosts.Select(host => host.ToString()));
         Assert.Equal(
-            ["127.0.0.4:8080", "127.0.0.4:8081", "127.0.0.3:8080", "127.0.0.2:8080"],
+            ["127.0.0.4:8080", "127.0.0.4:8081", "127.0.0.3:8080", "127.0.0.2:8080", "127.0.0.2:8081"],
             system.Network.BoundEndPoints.Select(endpoint => endpoint.ToString()));
         // What each app's Kestrel reports: its own address, not "Unspecified" or a wildcard.
         Assert.Equal(["http://127.0.0.4:8080", "http://127.0.0.4:8081"], system.AddressesOf(system.Billing));
-        Assert.Equal(["http://127.0.0.2:8080"], system.AddressesOf(system.Gateway));
+        Assert.Equal(["http://127.0.0.2:8080", "http://127.0.0.2:8081"], system.AddressesOf(system.Gateway));
         Assert.False(SocketTable.ListensInThisProcess(8080) || SocketTable.ListensInThisProcess(8081), "a socket of this process listens on 8080 or 8081");
     }
 
