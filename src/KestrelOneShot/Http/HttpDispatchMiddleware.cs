@@ -43,10 +43,17 @@ internal sealed class HttpDispatchMiddleware(HandoffTransport handoff, KestrelRe
         }
 
         var refusal = refusals.Take(connection.ConnectionId);
-        if (connection.Features.Get<ConnectionVerdictFeature>() is { Verdict: ConnectionVerdict.Undecided })
+        var reason = connection.Features.Get<ConnectionVerdictFeature>()?.Verdict switch
         {
             // No request reached the application: Kestrel refused it, or the client stopped half way.
-            var reason = refusal is null ? "closed before a complete request" : $"Kestrel refused the request: {refusal}";
+            ConnectionVerdict.Undecided => refusal is null ? "closed before a complete request" : $"Kestrel refused the request: {refusal}",
+            // Its requests so far were recorded one by one (health checks); the one Kestrel refused
+            // after them reached no application, so it is recorded here.
+            ConnectionVerdict.Answered when refusal is not null => $"Kestrel refused a later request on this keep-alive connection: {refusal}",
+            _ => null,
+        };
+        if (reason is not null)
+        {
             connection.SetVerdict(ConnectionVerdict.Rejected, ConnectionStage.Http, reason, began);
             HttpLog.Refused(logger, connection.ConnectionId, connection.RemoteEndPoint, $"{reason} (it began with {began.Describe()})");
         }

@@ -62,7 +62,7 @@ public sealed class HttpFloodTests
         await server.DisposeAsync();
 
         // Each connection is served, a health check, or turned away; one that carried a check and
-        // then a refused request is counted once, as its check.
+        // then a refused request is counted twice, as both.
         Assert.True(server.Served + run.Rejections.Count >= Connections, $"{server.Served} served and {run.Rejections.Count} recorded of {Connections}; errors: {string.Join(" | ", server.Logs.Where(l => l.StartsWith("fail:", StringComparison.Ordinal)).Take(5))}");
         Assert.True(server.Served > 0 && run.Rejections.HealthChecks > 0 && run.Rejections.Count > run.Rejections.HealthChecks);
         var report = RunReport.Create(0, null, run, null, TimeProvider.System, TimeProvider.System.GetTimestamp(), TimeProvider.System.GetTimestamp());

@@ -55,7 +55,8 @@ public sealed class ResilienceTests
         await fixture.Time.AdvancePastTimerAsync(fixture.Options.Retry.Delay);
 
         Assert.Equal(Billing.Program.PriceOf("s-1"), (await call.Within()).AmountCents);
-        Assert.IsType<TaskCanceledException>(first.Failure);
+        // Cancelled by the attempt timeout, wherever in the handler the cancellation found it.
+        Assert.IsAssignableFrom<OperationCanceledException>(first.Failure);
         fixture.Report("stall, attempt timeout, retried");
     }
 

@@ -237,6 +237,25 @@ public abstract class HttpScenarios(IOneShotWorld world) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ARequestKestrelRefusesAfterAHealthCheckOnTheSameConnectionIsRecordedToo()
+    {
+        await using var server = await world.StartAsync("--http", "--report", Report, "--wait-timeout", "500ms");
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        // A check, then on the same keep-alive connection a request without the Host HTTP/1.1 requires.
+        await client.SendAsync("OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\n"u8.ToArray());
+        var answer = await client.ReadToEndAsync();
+        var run = await server.ExitAsync();
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 400 Bad Request\r\n", answer.Text, StringComparison.Ordinal);
+        Assert.Equal(4, run.ExitCode);
+        using var json = await ReadReportAsync();
+        var entries = json.RootElement.GetProperty("rejected").EnumerateArray().ToArray();
+        Assert.Equal(["health-check", "rejected"], entries.Select(e => e.GetProperty("kind").GetString()));
+        Assert.StartsWith("Kestrel refused a later request on this keep-alive connection: ", entries[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LengthWithChunkedIsServedWithAWarningNamingTheSmugglingShape()
     {
         await using var server = await world.StartAsync("--http");
