@@ -70,4 +70,8 @@ internal static class RouteHints
     /// <summary>What explains the HTTP version a proxy spoke to its backend.</summary>
     public const string HttpVersion =
         "the proxy chooses the HTTP version it speaks to its backend (HAProxy: proto h2 on the server line; Caddy: transport http { versions h2c 2 }; Apache: ProxyPass h2c://; nginx: proxy_http_version 1.1, no HTTP/2 to backends)";
+
+    /// <summary>What explains a server name a re-encrypting proxy did not send, or sent as its upstream's.</summary>
+    public const string ServerName =
+        "the proxy sends no server name, or its upstream's, when it re-encrypts (nginx: proxy_ssl_server_name on, and proxy_ssl_name $host for the client's; HAProxy: sni req.hdr(host) on the server line; Caddy: transport http { tls_server_name <name> }; Apache: SSLProxyEngine on with ProxyPreserveHost On sends the client's Host)";
 }

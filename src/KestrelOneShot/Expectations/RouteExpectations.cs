@@ -40,7 +40,7 @@ internal sealed class RouteExpectations
         }
 
         Add(expectations, "proxy", OneShotOption.ExpectProxy.Switch, options.ExpectProxy, r => r.Proxy is { } proxy ? $"v{proxy.Version}" : "none", StringComparison.Ordinal);
-        Add(expectations, "sni", OneShotOption.ExpectSni.Switch, options.ExpectSni, r => r.Tls?.Sni, StringComparison.OrdinalIgnoreCase);
+        Add(expectations, "sni", OneShotOption.ExpectSni.Switch, options.ExpectSni, r => r.Tls?.Sni, StringComparison.OrdinalIgnoreCase, (_, _) => RouteHints.ServerName);
         Add(expectations, "alpn", OneShotOption.ExpectAlpn.Switch, options.ExpectAlpn, r => r.Tls?.Alpn, StringComparison.Ordinal);
         Add(expectations, "tls-version", OneShotOption.ExpectTlsVersion.Switch, options.ExpectTlsVersion, r => r.Tls?.Protocol, StringComparison.Ordinal);
         if (options.ExpectClientCert is { } certificate)

@@ -226,6 +226,80 @@ public sealed class RealHttpProxyTests : IDisposable
     }
 
     [Fact]
+    public async Task NginxReEncryptingWithTheClientsHostAsServerNameProvesTheRoute()
+    {
+        var (server, endpoints) = await StartAsync("--tls", "--expect-sni", "route.test", "--expect-host", "route.test", "--expect-http-version", "1.1");
+        await using var running = server;
+        await using var nginx = await RealProxy.StartNginxHttpAsync(endpoints[0], "/", "", """
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_ssl_server_name on;
+            proxy_ssl_name $host;
+            """, scheme: "https");
+
+        var (status, body) = await CurlAsync("-d", "staged", "-H", "Host: route.test", $"http://{nginx.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal(("200", Answer), (status, body));
+        Assert.True(exitCode == 0, server.Stderr);
+    }
+
+    [Fact]
+    public async Task NginxReEncryptingWithItsDefaultsSendsNoServerNameAndTheHintNamesTheDirective()
+    {
+        var (server, endpoints) = await StartAsync("--tls", "--expect-sni", "route.test");
+        await using var running = server;
+        await using var nginx = await RealProxy.StartNginxHttpAsync(endpoints[0], "/", "", scheme: "https");
+
+        var (status, _) = await CurlAsync("-H", "Host: route.test", $"http://{nginx.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal("200", status);
+        Assert.Equal(5, exitCode);
+        Assert.Contains(server.StderrLines, l => l.Contains("sni route.test expected (--expect-sni)", StringComparison.Ordinal) && l.Contains("nginx: proxy_ssl_server_name on", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CaddyReEncryptingSpeaksH2ByAlpnWithTheServerNameItIsGiven()
+    {
+        var (server, endpoints) = await StartAsync("--tls", "--alpn", "h2,http/1.1", "--expect-sni", "route.test", "--expect-alpn", "h2", "--expect-http-version", "2", "--expect-forwarded-proto", "http");
+        await using var running = server;
+        await using var caddy = await RealProxy.StartCaddyAsync(endpoints[0], """
+            transport http {
+              tls_insecure_skip_verify
+              tls_server_name route.test
+            }
+            """, scheme: "https");
+
+        var (status, body) = await CurlAsync("-d", "staged", "-H", "Host: route.test", $"http://{caddy.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal(("200", Answer), (status, body));
+        Assert.True(exitCode == 0, server.Stderr);
+    }
+
+    [Fact]
+    public async Task ApacheReEncryptingWithPreserveHostSendsTheClientsHostAsServerName()
+    {
+        var (server, endpoints) = await StartAsync("--tls", "--expect-sni", "route.test", "--expect-host", "route.test");
+        await using var running = server;
+        await using var apache = await RealProxy.StartApacheAsync(endpoints[0], """
+            SSLProxyEngine on
+            SSLProxyVerify none
+            SSLProxyCheckPeerName off
+            SSLProxyCheckPeerCN off
+            ProxyPreserveHost On
+            ProxyPass / https://{backend}/
+            """);
+
+        var (status, body) = await CurlAsync("-d", "staged", "-H", "Host: route.test", $"http://{apache.Frontend}/");
+        var (exitCode, _) = await server.ExitAsync();
+
+        Assert.Equal(("200", Answer), (status, body));
+        Assert.True(exitCode == 0, server.Stderr);
+    }
+
+    [Fact]
     public async Task ApacheWithoutPreserveHostExitsFiveNamingTheDirective()
     {
         var (server, endpoints) = await StartAsync("--expect-host", "route.test");

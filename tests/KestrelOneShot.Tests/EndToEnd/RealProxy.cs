@@ -96,7 +96,7 @@ internal sealed class RealProxy : IAsyncDisposable
             config => ["-db", "-f", config]);
 
     /// <summary>nginx's http module: <c>location {location} { proxy_pass http://backend{uri}; directives }</c>.</summary>
-    public static Task<RealProxy> StartNginxHttpAsync(IPEndPoint backend, string location, string uri, string directives = "") =>
+    public static Task<RealProxy> StartNginxHttpAsync(IPEndPoint backend, string location, string uri, string directives = "", string scheme = "http") =>
         StartAsync("nginx", "nginx.conf", frontend => $$"""
             daemon off;
             master_process off;
@@ -110,7 +110,7 @@ internal sealed class RealProxy : IAsyncDisposable
               server {
                 listen {{frontend}};
                 location {{location}} {
-                  proxy_pass http://{{backend}}{{uri}};
+                  proxy_pass {{scheme}}://{{backend}}{{uri}};
                   {{directives}}
                 }
               }
@@ -119,7 +119,7 @@ internal sealed class RealProxy : IAsyncDisposable
             config => ["-p", Path.GetDirectoryName(config)!, "-c", config, "-e", "stderr"]);
 
     /// <summary>Caddy's <c>reverse_proxy</c>, with <paramref name="options"/> in its block; nothing else bound (no admin, no automatic HTTPS).</summary>
-    public static Task<RealProxy> StartCaddyAsync(IPEndPoint backend, string options = "") =>
+    public static Task<RealProxy> StartCaddyAsync(IPEndPoint backend, string options = "", string scheme = "http") =>
         StartAsync("caddy", "Caddyfile", frontend => $$"""
             {
               admin off
@@ -129,7 +129,7 @@ internal sealed class RealProxy : IAsyncDisposable
             http://:{{frontend.Port}} {
               # Any Host: a site address with one would answer others with an empty 200 of Caddy's own.
               bind {{frontend.Address}}
-              reverse_proxy {{backend}} {
+              reverse_proxy {{scheme}}://{{backend}} {
                 {{options}}
               }
             }
@@ -154,6 +154,7 @@ internal sealed class RealProxy : IAsyncDisposable
             LoadModule proxy_http_module modules/mod_proxy_http.so
             LoadModule proxy_http2_module modules/mod_proxy_http2.so
             LoadModule proxy_wstunnel_module modules/mod_proxy_wstunnel.so
+            LoadModule ssl_module modules/mod_ssl.so
             User nobody
             Group nogroup
             {directives.Replace("{backend}", backend.ToString(), StringComparison.Ordinal)}
