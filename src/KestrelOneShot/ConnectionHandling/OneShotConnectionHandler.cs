@@ -36,10 +36,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
     private readonly QueuedLineWriter _stdout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly int _maxMessageBytes;
-    private readonly byte[] _response;
-    private readonly TimeSpan _readTimeout;
-    private readonly RouteExpectations? _expectations;
+    private readonly ShotSettings _shot;
 
     public OneShotConnectionHandler(
         OneShotRun run,
@@ -52,11 +49,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         _stdout = stdout;
         _time = time;
         _logger = logger;
-        var settings = options.Value;
-        _maxMessageBytes = settings.MaxMessageBytes;
-        _response = Encoding.UTF8.GetBytes(settings.Response);
-        _readTimeout = settings.ReadTimeout;
-        _expectations = RouteExpectations.From(settings);
+        _shot = ShotSettings.From(options.Value);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -66,12 +59,12 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
             // Judged a probe before it got here (a proxy's health check): it never gets the shot,
             // and is held until it closes, since closing first could cut short the check's own
             // ending (a TLS check saw a failed handshake when the server closed at once).
-            await DiscardInputAsync(connection, _readTimeout);
+            await DiscardInputAsync(connection, _shot.ReadTimeout);
             return;
         }
 
         var input = connection.Transport.Input;
-        var first = await FirstRead.ReadAsync(connection, _readTimeout, _time);
+        var first = await FirstRead.ReadAsync(connection, _shot.ReadTimeout, _time);
         if (!first.HasData)
         {
             connection.SetVerdict(first, ConnectionStage.Read);
@@ -99,7 +92,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         }
 
         connection.SetVerdict(ConnectionVerdict.Served);
-        var message = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes));
+        var message = buffer.Slice(0, Math.Min(buffer.Length, _shot.MaxMessageBytes));
         var text = MessageLine.Format(message);
         var capped = buffer.Length > message.Length;
         var proxy = connection.Features.Get<ProxyHeader>();
@@ -124,12 +117,12 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
     /// <summary>What each <c>--expect-…</c> switch makes of the connection, one warning per unmet one; empty without any.</summary>
     private IReadOnlyList<ExpectationResult> CheckExpectations(ConnectionContext connection, ProxyHeader? proxy, TlsFacts? tls, string text)
     {
-        if (_expectations is null)
+        if (_shot.Expectations is null)
         {
             return [];
         }
 
-        return _expectations.Check(new ServedRoute(connection.RemoteEndPoint, proxy, tls, text), _logger, connection.ConnectionId, connection.RemoteEndPoint);
+        return _shot.Expectations.Check(new ServedRoute(connection.RemoteEndPoint, proxy, tls, text), _logger, connection.ConnectionId, connection.RemoteEndPoint);
     }
 
     /// <summary>
@@ -177,7 +170,7 @@ internal sealed class OneShotConnectionHandler : ConnectionHandler
         try
         {
             // Not ConnectionClosed: it fires on the client's FIN, and a client that half-closed still reads.
-            await connection.Transport.Output.WriteAsync(_response, ReadDeadline.Closing(connection));
+            await connection.Transport.Output.WriteAsync(_shot.Response, ReadDeadline.Closing(connection));
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
         {

@@ -41,11 +41,8 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
     private readonly QueuedLineWriter _stdout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly int _maxMessageBytes;
-    private readonly byte[] _response;
-    private readonly TimeSpan _readTimeout;
+    private readonly ShotSettings _shot;
     private readonly IReadOnlyList<string> _healthPaths;
-    private readonly RouteExpectations? _expectations;
 
     public OneShotHttpApplication(OneShotRun run, QueuedLineWriter stdout, IOptions<OneShotOptions> options, TimeProvider time, ILogger<OneShotHttpApplication> logger)
     {
@@ -54,11 +51,8 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         _time = time;
         _logger = logger;
         var settings = options.Value;
-        _maxMessageBytes = settings.MaxMessageBytes;
-        _response = Encoding.UTF8.GetBytes(settings.Response);
-        _readTimeout = settings.ReadTimeout;
+        _shot = ShotSettings.From(settings);
         _healthPaths = settings.HealthPath;
-        _expectations = RouteExpectations.From(settings);
     }
 
     public IFeatureCollection CreateContext(IFeatureCollection contextFeatures) => contextFeatures;
@@ -148,7 +142,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         var proxy = features.Get<ProxyHeader>();
         var tls = TlsFacts.From(features);
         var warning = Warn(facts, connectionId, remote);
-        var expectations = _expectations?.Check(new ServedRoute(remote, proxy, tls, text, facts), _logger, connectionId, remote) ?? [];
+        var expectations = _shot.Expectations?.Check(new ServedRoute(remote, proxy, tls, text, facts), _logger, connectionId, remote) ?? [];
 
         await _stdout.WriteMessageAsync(text);
         HttpLog.Served(_logger, facts.RequestLine, connectionId, remote, proxy?.Hop is { } hop ? $" via proxy {hop}" : "", body.Length, capped ? " (capped; the rest is discarded)" : "");
@@ -158,7 +152,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         }
         else
         {
-            await AnswerAsync(features, StatusCodes.Status200OK, _response, close: true);
+            await AnswerAsync(features, StatusCodes.Status200OK, _shot.Response, close: true);
         }
 
         var local = LocalOf(features);
@@ -245,7 +239,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         }
         catch (OperationCanceledException)
         {
-            Record(features, ConnectionVerdict.Rejected, $"the request body did not arrive within {Duration.Format(_readTimeout)} ({requestLine})");
+            Record(features, ConnectionVerdict.Rejected, $"the request body did not arrive within {Duration.Format(_shot.ReadTimeout)} ({requestLine})");
             await AnswerAsync(features, StatusCodes.Status408RequestTimeout, ReadOnlyMemory<byte>.Empty, close: true);
         }
         catch (Exception ex) when (ex is IOException or Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
@@ -264,10 +258,10 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         {
             var result = await reader.ReadAsync(timeout.Token);
             var buffer = result.Buffer;
-            if (buffer.Length > _maxMessageBytes || result.IsCompleted)
+            if (buffer.Length > _shot.MaxMessageBytes || result.IsCompleted)
             {
-                var body = buffer.Slice(0, Math.Min(buffer.Length, _maxMessageBytes)).ToArray();
-                var capped = buffer.Length > _maxMessageBytes;
+                var body = buffer.Slice(0, Math.Min(buffer.Length, _shot.MaxMessageBytes)).ToArray();
+                var capped = buffer.Length > _shot.MaxMessageBytes;
                 reader.AdvanceTo(buffer.End);
                 return (body, capped);
             }
@@ -277,7 +271,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
     }
 
     private CancellationTokenSource Deadline() =>
-        _readTimeout > TimeSpan.Zero ? new CancellationTokenSource(_readTimeout, _time) : new CancellationTokenSource();
+        _shot.ReadTimeout > TimeSpan.Zero ? new CancellationTokenSource(_shot.ReadTimeout, _time) : new CancellationTokenSource();
 
     private static async Task<WebSocket> AcceptWebSocketAsync(IFeatureCollection features, IHttpRequestFeature request, IHttpUpgradeFeature? upgrade, IHttpExtendedConnectFeature? extendedConnect)
     {
@@ -303,7 +297,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
     /// <summary>The first message, capped as a body is; empty when the client closes first.</summary>
     private async Task<(byte[] Body, bool Capped)> ReadFirstWebSocketMessageAsync(WebSocket socket)
     {
-        var buffer = new byte[_maxMessageBytes + 1];
+        var buffer = new byte[_shot.MaxMessageBytes + 1];
         var length = 0;
         using var timeout = Deadline();
         try
@@ -328,7 +322,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
             // Nothing (more) came: the message is what arrived.
         }
 
-        return (buffer[..Math.Min(length, _maxMessageBytes)], length > _maxMessageBytes);
+        return (buffer[..Math.Min(length, _shot.MaxMessageBytes)], length > _shot.MaxMessageBytes);
     }
 
     private async Task AnswerWebSocketAsync(WebSocket socket, string connectionId, EndPoint? remote)
@@ -338,7 +332,7 @@ internal sealed class OneShotHttpApplication : IHttpApplication<IFeatureCollecti
         {
             if (socket.State == WebSocketState.Open)
             {
-                await socket.SendAsync(_response, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+                await socket.SendAsync(_shot.Response, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
                 // The client's close answers ours; past a capped message, frames may come first.
                 while (socket.State == WebSocketState.CloseSent)
