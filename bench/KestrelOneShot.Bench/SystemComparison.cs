@@ -11,6 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 using Yarp.ReverseProxy.Forwarder;
 
+using static KestrelOneShot.Bench.Samples;
+
 namespace KestrelOneShot.Bench;
 
 /// <summary>
@@ -124,41 +126,7 @@ internal static class SystemComparison
     private static Task ConcurrentAsync(HttpClient client, int count, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => SequentialAsync(client, count / Concurrency, cancellationToken)));
 
-    private static async Task<double> TimeAsync(Func<Task> run)
-    {
-        var clock = Stopwatch.StartNew();
-        await run();
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static IEnumerable<T> Rotate<T>(T[] items, int round) =>
-        items.Skip(round % items.Length).Concat(items.Take(round % items.Length));
-
-    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> samples, TKey key, TValue value)
-        where TKey : notnull
-    {
-        if (!samples.TryGetValue(key, out var list))
-        {
-            samples[key] = list = [];
-        }
-
-        list.Add(value);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     private static string Label(Setup setup) => setup == Setup.InMemory ? "in memory, by name" : "loopback sockets, a port each";
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     private readonly record struct Phases(double Start, double FirstOrder, double Dispose)
     {

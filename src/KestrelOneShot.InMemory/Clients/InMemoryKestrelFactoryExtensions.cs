@@ -18,11 +18,8 @@ public static class InMemoryKestrelFactoryExtensions
     public static WebApplicationFactory<TEntryPoint> WithInMemoryKestrel<TEntryPoint>(this WebApplicationFactory<TEntryPoint> factory, InMemoryTransport transport)
         where TEntryPoint : class
     {
-        ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(transport);
-        var inMemory = factory.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddInMemoryTransport(transport)));
-        inMemory.UseKestrel();
-        return inMemory;
+        return WithKestrelOn(factory, services => services.AddInMemoryTransport(transport));
     }
 
     /// <summary>
@@ -34,11 +31,8 @@ public static class InMemoryKestrelFactoryExtensions
     public static WebApplicationFactory<TEntryPoint> WithInMemoryKestrel<TEntryPoint>(this WebApplicationFactory<TEntryPoint> factory, InMemoryHost host)
         where TEntryPoint : class
     {
-        ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(host);
-        var inMemory = factory.WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddInMemoryTransport(host)));
-        inMemory.UseKestrel();
-        return inMemory;
+        return WithKestrelOn(factory, services => services.AddInMemoryTransport(host));
     }
 
     /// <summary>
@@ -55,6 +49,16 @@ public static class InMemoryKestrelFactoryExtensions
         var transport = factory.Services.GetService<InMemoryTransport>()
             ?? throw new InvalidOperationException("The app has no in-memory transport: make the factory with WithInMemoryKestrel(transport), or call services.AddInMemoryTransport(transport) in ConfigureTestServices.");
         return transport.CreateClient(baseAddress ?? FirstAddress(factory.Services), trustedRoot);
+    }
+
+    /// <summary>Kestrel itself (not TestServer), its transport replaced by <paramref name="addTransport"/>.</summary>
+    private static WebApplicationFactory<TEntryPoint> WithKestrelOn<TEntryPoint>(WebApplicationFactory<TEntryPoint> factory, Action<IServiceCollection> addTransport)
+        where TEntryPoint : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var inMemory = factory.WithWebHostBuilder(web => web.ConfigureTestServices(addTransport));
+        inMemory.UseKestrel();
+        return inMemory;
     }
 
     private static Uri FirstAddress(IServiceProvider services)
