@@ -205,6 +205,14 @@ public sealed class InMemoryConnection : ConnectionContext, IConnectionIdFeature
 
             ResetIfDue(conditions.Current);
             var result = Checked(await inner.ReadAsync(cancellationToken));
+            if (result.IsCanceled)
+            {
+                // The pipe's own read took the cancellation: it ends this read, without a wait.
+                Volatile.Write(ref _cancelRequested, 0);
+                var allowed = Next(result, conditions.Current);
+                return Show(result, allowed.Limit, allowed.Closed);
+            }
+
             while (true)
             {
                 // Taken before the conditions are read: a change after this wakes the wait below.
