@@ -11,7 +11,9 @@
 #   2. the probe flood against the AOT binary;
 #   3. the handler over in-memory pipes with BenchmarkDotNet (time and allocated bytes per exchange);
 #   4. in-memory Kestrel for HTTP apps (samples/HttpApp) against TestServer and loopback sockets:
-#      per test (factory, start, one GET, dispose) and per request (HTTP/1.1 and h2c), interleaved.
+#      per test (factory, start, one GET, dispose) and per request (HTTP/1.1 and h2c), interleaved;
+#      then samples/System (a YARP gateway, Orders, Billing) in memory by name against the same
+#      three apps on loopback sockets, per test and per request through the gateway.
 # --also adds rows for other builds or switches of the AOT binary (a server given --tls is talked
 # to over TLS). Paths must not contain spaces (the harness splits a server's command on them).
 # A benchmark, not a test: CI builds the .NET projects but never times anything.

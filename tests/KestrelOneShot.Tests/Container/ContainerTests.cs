@@ -38,7 +38,7 @@ public sealed class ContainerTests(ContainerImage image) : IClassFixture<Contain
         Assert.Equal(0, exitCode);
         // The image listens on every interface, and says so in a container's words.
         Assert.Equal(
-            "warn: Listening on every interface of this container: any host or container that can reach it can take the shot",
+            "warn: Listening on every interface of this container: any host or container that can reach it can take the shot (--address narrows it)",
             run.Process.StderrLines[0]);
     }
 

@@ -91,7 +91,7 @@ public sealed class ConfigurationTests
 
         var endpoint = Assert.Single(endpoints);
         Assert.True(endpoint.Address.Equals(IPAddress.IPv6Any) || endpoint.Address.Equals(IPAddress.Any));
-        Assert.Contains("warn: Listening on every interface: any host that can reach this machine can take the shot", server.StderrLines);
+        Assert.Contains("warn: Listening on every interface: any host that can reach this machine can take the shot (--address narrows it)", server.StderrLines);
         var answer = await SocketClient.ExchangeAsync(new IPEndPoint(IPAddress.Loopback, endpoint.Port), "any"u8.ToArray());
         Assert.Equal(Answer, answer.Text);
         Assert.Equal(0, (await server.ExitAsync()).ExitCode);

@@ -98,7 +98,7 @@ public sealed class ResilienceTests
 
         public VirtualClock Time { get; } = new();
 
-        /// <summary>The standard handler's options as the test sets them: few attempts, no jitter, a breaker that opens on a few failures.</summary>
+        /// <summary>The standard handler's defaults, for the waits the test advances past: retry delay, attempt timeout, break duration (it changes none of those).</summary>
         public HttpStandardResilienceOptions Options { get; } = new();
 
         public BillingClient Billing { get; private set; } = null!;
@@ -140,9 +140,6 @@ public sealed class ResilienceTests
             options.CircuitBreaker.MinimumThroughput = 2;
             options.CircuitBreaker.FailureRatio = 0.5;
             _tweak?.Invoke(options);
-            Options.Retry.Delay = options.Retry.Delay;
-            Options.AttemptTimeout.Timeout = options.AttemptTimeout.Timeout;
-            Options.CircuitBreaker.BreakDuration = options.CircuitBreaker.BreakDuration;
         }
 
         /// <summary>Below the standard handler: sees how each attempt ended.</summary>

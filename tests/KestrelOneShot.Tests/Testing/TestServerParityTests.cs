@@ -23,7 +23,8 @@ public sealed partial class TestServerParityTests
         await app.Started.Reader.ReadAsync(Cancellation).AsTask().WaitAsync(bound, Cancellation);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
-        return $"RequestAborted fired {await app.Aborted.Reader.ReadAsync(Cancellation).AsTask().WaitAsync(bound, Cancellation)}".Replace(" /slow", "", StringComparison.Ordinal);
+        await app.Aborted.Reader.ReadAsync(Cancellation).AsTask().WaitAsync(bound, Cancellation);
+        return "RequestAborted fired";
     });
 
     [Fact]
