@@ -38,6 +38,7 @@ internal static class HttpInMemoryComparison
 
         var startSamples = new Dictionary<Setup, List<Phases>>();
         var rateSamples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        var workItems = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         Setup[] setups = [Setup.TestServer, Setup.Loopback, Setup.InMemory];
 
         // Warm-up: JIT and first-use costs belong to no setup.
@@ -60,10 +61,10 @@ internal static class HttpInMemoryComparison
             {
                 await using var app = Start(setup);
                 using var client = app.Client(version);
-                await SequentialAsync(client, 200, bound.Token); // the connection made and warm
+                await WarmUpAsync(async () => { await SequentialAsync(client, 400, bound.Token); await ConcurrentAsync(client, 800, bound.Token); }, bound.Token);
                 var name = $"{(version == HttpVersion.Version20 ? "h2c" : "HTTP/1.1")} {Label(setup)}";
-                Add(rateSamples, $"{name} sequential", requests / await TimeAsync(() => SequentialAsync(client, requests, bound.Token)));
-                Add(rateSamples, $"{name} {Concurrency} concurrent", requests / await TimeAsync(() => ConcurrentAsync(client, requests, bound.Token)));
+                Add(rateSamples, $"{name} sequential", await RateAsync(() => SequentialAsync(client, requests, bound.Token), requests, workItems, $"{name} sequential"));
+                Add(rateSamples, $"{name} {Concurrency} concurrent", await RateAsync(() => ConcurrentAsync(client, requests, bound.Token), requests, workItems, $"{name} {Concurrency} concurrent"));
             }
         }
 
@@ -80,17 +81,17 @@ internal static class HttpInMemoryComparison
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Per request: {requests} GET /hello on one warm client, sequential and {Concurrency} at a time; {rounds} rounds, medians in requests/s.");
+        Console.WriteLine($"Per request: {requests} GET /hello on one warm client, sequential and {Concurrency} at a time; {rounds} rounds, medians in requests/s, and the thread pool's work items per request.");
         Console.WriteLine();
-        Console.WriteLine("| Requests | In memory | Loopback sockets | In memory ÷ loopback |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("| Requests | In memory | Loopback sockets | In memory ÷ loopback | work items, in memory | work items, loopback |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var protocol in new[] { "HTTP/1.1", "h2c" })
         {
             foreach (var shape in new[] { "sequential", $"{Concurrency} concurrent" })
             {
-                var inMemory = Median(rateSamples[$"{protocol} {Label(Setup.InMemory)} {shape}"]);
-                var loopback = Median(rateSamples[$"{protocol} {Label(Setup.Loopback)} {shape}"]);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {protocol} {shape} | {inMemory:F0} | {loopback:F0} | {inMemory / loopback:F2} |"));
+                var (inMemory, loopback) = ($"{protocol} {Label(Setup.InMemory)} {shape}", $"{protocol} {Label(Setup.Loopback)} {shape}");
+                var (inMemoryRate, loopbackRate) = (Median(rateSamples[inMemory]), Median(rateSamples[loopback]));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {protocol} {shape} | {inMemoryRate:F0} | {loopbackRate:F0} | {inMemoryRate / loopbackRate:F2} | {Median(workItems[inMemory]):F2} | {Median(workItems[loopback]):F2} |"));
             }
         }
 

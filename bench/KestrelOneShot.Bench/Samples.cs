@@ -27,6 +27,40 @@ internal static class Samples
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
+    /// <summary>
+    /// Runs <paramref name="batch"/> until two batches in a row compile no method. On two busy cores
+    /// the JIT's background recompilation at the final tier lags far behind the load, and a rate
+    /// measured before it ends measures the JIT, not the path (docs/performance.md); so each batch is
+    /// followed by a pause in which the JIT can finish what the batch queued, and is counted with it.
+    /// </summary>
+    public static async Task WarmUpAsync(Func<Task> batch, CancellationToken cancellationToken)
+    {
+        for (var (quiet, batches) = (0, 0); quiet < 2 && batches < 100; batches++)
+        {
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await batch();
+            await Task.Delay(JitQuietPause, cancellationToken);
+            quiet = System.Runtime.JitInfo.GetCompiledMethodCount() == compiled ? quiet + 1 : 0;
+        }
+    }
+
+    // Longer than the runtime's call-counting delay, after which methods called often enough are
+    // queued for recompilation, with time left to compile them.
+    private static readonly TimeSpan JitQuietPause = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// Requests per second <paramref name="run"/> served, recording in <paramref name="workItems"/>
+    /// under <paramref name="key"/> how many thread-pool work items each request cost (every hop from
+    /// one thread to another is one): where a path waits, not only how long.
+    /// </summary>
+    public static async Task<double> RateAsync(Func<Task> run, int requests, Dictionary<string, List<double>> workItems, string key)
+    {
+        var before = ThreadPool.CompletedWorkItemCount;
+        var seconds = await TimeAsync(run);
+        Add(workItems, key, (double)(ThreadPool.CompletedWorkItemCount - before) / requests);
+        return requests / seconds;
+    }
+
     /// <summary>Seconds <paramref name="run"/> took.</summary>
     public static async Task<double> TimeAsync(Func<Task> run)
     {

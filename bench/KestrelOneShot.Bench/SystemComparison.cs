@@ -4,10 +4,12 @@ using System.Net;
 
 using KestrelOneShot.InMemory;
 
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 using Yarp.ReverseProxy.Forwarder;
 
@@ -17,10 +19,14 @@ namespace KestrelOneShot.Bench;
 
 /// <summary>
 /// samples/System (a YARP gateway, Orders, Billing) in memory by name against the same three apps
-/// on loopback sockets: per test (start the three, one POST /orders/{id} through the gateway, which
-/// reaches Orders and, through a typed client and a gRPC client, Billing; dispose) and per request
-/// through the gateway (sequential and 16 concurrent, HTTP/1.1 and h2c from the client). Every round
-/// runs every setup, in an order that rotates from round to round; medians over the rounds.
+/// on loopback sockets, and in memory joined by hand (the glue a test wrote before names: a port
+/// each on one 127.0.0.1, every primary handler and YARP's forwarder swapped by hand), so that what
+/// the network's API costs over that glue is measured too. Per test: start the three, one
+/// POST /orders/{id} through the gateway (Orders, then Billing through a typed client and a gRPC
+/// client), dispose. Per request through the gateway, sequential and 16 concurrent, HTTP/1.1 and h2c
+/// from the client: GET /orders/{id} (gateway, Orders, Billing through the typed client: the
+/// hand-built system's shape the issue measured) and POST /orders/{id} (the whole order). Every
+/// round runs every setup, in an order that rotates from round to round; medians over the rounds.
 /// </summary>
 internal static class SystemComparison
 {
@@ -30,7 +36,10 @@ internal static class SystemComparison
     {
         Loopback,
         InMemory,
+        InMemoryByHand,
     }
+
+    private static readonly (string Name, HttpMethod Method)[] Requests = [("GET", HttpMethod.Get), ("POST", HttpMethod.Post)];
 
     public static async Task<int> RunAsync(BenchArguments args)
     {
@@ -40,11 +49,12 @@ internal static class SystemComparison
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(args.Int("minutes", 15)));
         var startSamples = new Dictionary<Setup, List<Phases>>();
         var rateSamples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-        Setup[] setups = [Setup.InMemory, Setup.Loopback];
+        Setup[] setups = [Setup.InMemory, Setup.Loopback, Setup.InMemoryByHand];
 
+        // Warm-up: JIT and first-use costs belong to no setup.
         foreach (var setup in setups)
         {
-            await StartOnceAsync(setup, bound.Token); // JIT and first-use costs belong to no setup
+            await StartOnceAsync(setup, bound.Token);
         }
 
         for (var round = 0; round < rounds && !bound.IsCancellationRequested; round++)
@@ -57,41 +67,49 @@ internal static class SystemComparison
                 }
             }
 
-            foreach (var (setup, version) in Rotate([(Setup.InMemory, HttpVersion.Version11), (Setup.Loopback, HttpVersion.Version11), (Setup.InMemory, HttpVersion.Version20), (Setup.Loopback, HttpVersion.Version20)], round))
+            var runs = setups.SelectMany(setup => new[] { HttpVersion.Version11, HttpVersion.Version20 }.Select(version => (setup, version))).ToArray();
+            foreach (var (setup, version) in Rotate(runs, round))
             {
                 await using var system = SampleSystem.Start(setup);
                 using var client = system.Client(version);
-                await SequentialAsync(client, 200, bound.Token);
-                var name = $"{(version == HttpVersion.Version20 ? "h2c" : "HTTP/1.1")} {setup}";
-                Add(rateSamples, $"{name} sequential", requests / await TimeAsync(() => SequentialAsync(client, requests, bound.Token)));
-                Add(rateSamples, $"{name} {Concurrency} concurrent", requests / await TimeAsync(() => ConcurrentAsync(client, requests, bound.Token)));
+                foreach (var (request, method) in Requests)
+                {
+                    await WarmUpAsync(async () => { await SequentialAsync(client, method, 200, bound.Token); await ConcurrentAsync(client, method, 400, bound.Token); }, bound.Token);
+                    var name = $"{request} {Protocol(version)} {setup}";
+                    Add(rateSamples, $"{name} sequential", requests / await TimeAsync(() => SequentialAsync(client, method, requests, bound.Token)));
+                    Add(rateSamples, $"{name} {Concurrency} concurrent", requests / await TimeAsync(() => ConcurrentAsync(client, method, requests, bound.Token)));
+                }
             }
         }
 
         Console.WriteLine($"Per test: start samples/System's three apps (WebApplicationFactory each), one POST /orders/{{id}} through the gateway, dispose; {starts} per setup per round, {rounds} rounds, medians in ms.");
         Console.WriteLine();
-        Console.WriteLine("| Setup | Start | First order | Dispose | Total | × loopback |");
+        Console.WriteLine("| Setup | Start (Billing, Orders, Gateway) | First order | Dispose | Total | × loopback |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var loopback = Median(startSamples[Setup.Loopback].Select(p => p.Total));
-        foreach (var setup in new[] { Setup.Loopback, Setup.InMemory })
+        foreach (var setup in new[] { Setup.Loopback, Setup.InMemory, Setup.InMemoryByHand })
         {
             var samples = startSamples[setup];
             var total = Median(samples.Select(p => p.Total));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {Label(setup)} | {Median(samples.Select(p => p.Start)):F2} | {Median(samples.Select(p => p.FirstOrder)):F2} | {Median(samples.Select(p => p.Dispose)):F2} | {total:F2} | {total / loopback:F2} |"));
+            var each = string.Join(", ", Enumerable.Range(0, 3).Select(app => Median(samples.Select(p => p.Apps[app])).ToString("F2", CultureInfo.InvariantCulture)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {Label(setup)} | {Median(samples.Select(p => p.Start)):F2} ({each}) | {Median(samples.Select(p => p.FirstOrder)):F2} | {Median(samples.Select(p => p.Dispose)):F2} | {total:F2} | {total / loopback:F2} |"));
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Per request: {requests} POST /orders/{{id}} through the gateway on one warm client (each reaches Orders and Billing twice), sequential and {Concurrency} at a time; {rounds} rounds, medians in requests/s.");
+        Console.WriteLine($"Per request: {requests} requests through the gateway on one warm client, sequential and {Concurrency} at a time; GET /orders/{{id}} reaches Orders and Billing's HTTP API, POST /orders/{{id}} Orders and Billing twice (HTTP and gRPC) and the hub; {rounds} rounds, medians in requests/s.");
         Console.WriteLine();
-        Console.WriteLine("| Requests | In memory | Loopback sockets | In memory ÷ loopback |");
-        Console.WriteLine("|---|---:|---:|---:|");
-        foreach (var protocol in new[] { "HTTP/1.1", "h2c" })
+        Console.WriteLine("| Requests | In memory, by name | In memory, glue by hand | Loopback sockets | by name ÷ loopback | by name ÷ by hand |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (request, _) in Requests)
         {
-            foreach (var shape in new[] { "sequential", $"{Concurrency} concurrent" })
+            foreach (var protocol in new[] { "HTTP/1.1", "h2c" })
             {
-                var inMemory = Median(rateSamples[$"{protocol} {Setup.InMemory} {shape}"]);
-                var sockets = Median(rateSamples[$"{protocol} {Setup.Loopback} {shape}"]);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {protocol} {shape} | {inMemory:F0} | {sockets:F0} | {inMemory / sockets:F2} |"));
+                foreach (var shape in new[] { "sequential", $"{Concurrency} concurrent" })
+                {
+                    double Rate(Setup setup) => Median(rateSamples[$"{request} {protocol} {setup} {shape}"]);
+                    var (byName, byHand, sockets) = (Rate(Setup.InMemory), Rate(Setup.InMemoryByHand), Rate(Setup.Loopback));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {request} {protocol} {shape} | {byName:F0} | {byHand:F0} | {sockets:F0} | {byName / sockets:F2} | {byName / byHand:F2} |"));
+                }
             }
         }
 
@@ -103,6 +121,7 @@ internal static class SystemComparison
         var clock = Stopwatch.StartNew();
         await using var system = SampleSystem.Start(setup);
         var started = clock.Elapsed.TotalMilliseconds;
+        var apps = system.StartTimes.ToArray();
         using (var client = system.Client(HttpVersion.Version11))
         {
             using var response = await client.PostAsync("orders/first", null, cancellationToken);
@@ -111,29 +130,41 @@ internal static class SystemComparison
 
         var answered = clock.Elapsed.TotalMilliseconds;
         await system.DisposeAsync();
-        return new Phases(started, answered - started, clock.Elapsed.TotalMilliseconds - answered);
+        return new Phases(started, apps, answered - started, clock.Elapsed.TotalMilliseconds - answered);
     }
 
-    private static async Task SequentialAsync(HttpClient client, int count, CancellationToken cancellationToken)
+    private static async Task SequentialAsync(HttpClient client, HttpMethod method, int count, CancellationToken cancellationToken)
     {
         for (var i = 0; i < count; i++)
         {
-            using var response = await client.PostAsync("orders/o-1", null, cancellationToken);
+            using var request = new HttpRequestMessage(method, "orders/o-1") { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
+            using var response = await client.SendAsync(request, cancellationToken);
             response.EnsureSuccessStatusCode();
         }
     }
 
-    private static Task ConcurrentAsync(HttpClient client, int count, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => SequentialAsync(client, count / Concurrency, cancellationToken)));
+    private static Task ConcurrentAsync(HttpClient client, HttpMethod method, int count, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => SequentialAsync(client, method, count / Concurrency, cancellationToken)));
 
-    private static string Label(Setup setup) => setup == Setup.InMemory ? "in memory, by name" : "loopback sockets, a port each";
+    private static string Protocol(Version version) => version == HttpVersion.Version20 ? "h2c" : "HTTP/1.1";
 
-    private readonly record struct Phases(double Start, double FirstOrder, double Dispose)
+    private static string Label(Setup setup) => setup switch
+    {
+        Setup.InMemory => "in memory, by name",
+        Setup.InMemoryByHand => "in memory, glue by hand",
+        _ => "loopback sockets, a port each",
+    };
+
+    /// <summary>Milliseconds: the three apps started (and each one's start), the first order, disposal.</summary>
+    private readonly record struct Phases(double Start, double[] Apps, double FirstOrder, double Dispose)
     {
         public double Total => Start + FirstOrder + Dispose;
     }
 
-    /// <summary>The three apps, started billing first; on loopback each on free ports, told the others' ports.</summary>
+    /// <summary>
+    /// The three apps, started billing first: by name on one in-memory network; on loopback each on
+    /// free ports, told the others' ports; or in memory joined by hand, a port each on one address.
+    /// </summary>
     private sealed class SampleSystem : IAsyncDisposable
     {
         private readonly List<IAsyncDisposable> _apps = [];
@@ -150,17 +181,26 @@ internal static class SystemComparison
                 Start<global::Billing.Program>(factory => factory.WithInMemoryKestrel(_network.AddHost("billing")));
                 Start<global::Orders.Program>(factory => factory.WithInMemoryKestrel(_network.AddHost("orders")));
                 Start<global::Gateway.Program>(factory => factory
-                    .WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton<IForwarderHttpClientFactory>(new InMemoryForwarderHttpClientFactory(gateway))))
+                    .WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton<IForwarderHttpClientFactory>(new InMemoryForwarderHttpClientFactory(gateway.ConnectCallback))))
                     .WithInMemoryKestrel(gateway));
                 _http = new Uri("http://gateway:8080/");
                 _http2 = new Uri("http://gateway:8081/");
                 return;
             }
 
+            if (setup == Setup.InMemoryByHand)
+            {
+                _network = new InMemoryTransport();
+                StartAll(5001, 5002, 5003, 5004, 5005, JoinedByHand(_network));
+                _http = new Uri("http://127.0.0.1:5004/");
+                _http2 = new Uri("http://127.0.0.1:5005/");
+                return;
+            }
+
             int billingHttp = FreePort(), billingGrpc = FreePort(), ordersHttp = FreePort(), gatewayHttp = FreePort(), gatewayHttp2 = FreePort();
             try
             {
-                StartOnLoopback(billingHttp, billingGrpc, ordersHttp, gatewayHttp, gatewayHttp2);
+                StartAll(billingHttp, billingGrpc, ordersHttp, gatewayHttp, gatewayHttp2, static _ => { });
             }
             catch
             {
@@ -172,14 +212,8 @@ internal static class SystemComparison
             _http2 = new Uri($"http://127.0.0.1:{gatewayHttp2}/");
         }
 
-        private void StartOnLoopback(int billingHttp, int billingGrpc, int ordersHttp, int gatewayHttp, int gatewayHttp2)
-        {
-            Start<global::Billing.Program>(factory => Kestrel(factory, ("Ports:Http", billingHttp), ("Ports:Grpc", billingGrpc)));
-            Start<global::Orders.Program>(factory => Kestrel(
-                factory, ("Ports:Http", ordersHttp), ("Billing:Http", $"http://127.0.0.1:{billingHttp}/"), ("Billing:Grpc", $"http://127.0.0.1:{billingGrpc}/")));
-            Start<global::Gateway.Program>(factory => Kestrel(
-                factory, ("Ports:Http", gatewayHttp), ("Ports:Http2", gatewayHttp2), ("Services:Orders", $"http://127.0.0.1:{ordersHttp}/"), ("Services:Billing", $"http://127.0.0.1:{billingHttp}/")));
-        }
+        /// <summary>Milliseconds each app took to start, in start order (Billing, Orders, Gateway).</summary>
+        public List<double> StartTimes { get; } = [];
 
         /// <summary>
         /// On loopback a free port can be taken between finding it and binding it (the benchmark's own
@@ -220,7 +254,33 @@ internal static class SystemComparison
             _apps.Clear();
         }
 
-        private static WebApplicationFactory<T> Kestrel<T>(WebApplicationFactory<T> factory, params (string Key, object Value)[] settings)
+        /// <summary>
+        /// What a test wrote before the network had names (the issue's hand-built system): Kestrel on
+        /// the transport by its listener factory, every IHttpClientFactory client's primary handler
+        /// replaced, and YARP's forwarder given the connect callback taken from a handler.
+        /// </summary>
+        private static Action<IWebHostBuilder> JoinedByHand(InMemoryTransport network) => web =>
+        {
+            web.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<IConnectionListenerFactory>();
+                services.AddSingleton<IConnectionListenerFactory>(network);
+                services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => network.CreateHandler()));
+                services.AddSingleton<IForwarderHttpClientFactory>(new InMemoryForwarderHttpClientFactory(network.CreateHandler().ConnectCallback!));
+            });
+        };
+
+        private void StartAll(int billingHttp, int billingGrpc, int ordersHttp, int gatewayHttp, int gatewayHttp2, Action<IWebHostBuilder> server)
+        {
+            Start<global::Billing.Program>(factory => Configure(factory, server, ("Ports:Http", billingHttp), ("Ports:Grpc", billingGrpc)));
+            Start<global::Orders.Program>(factory => Configure(
+                factory, server, ("Ports:Http", ordersHttp), ("Billing:Http", $"http://127.0.0.1:{billingHttp}/"), ("Billing:Grpc", $"http://127.0.0.1:{billingGrpc}/")));
+            Start<global::Gateway.Program>(factory => Configure(
+                factory, server, ("Ports:Http", gatewayHttp), ("Ports:Http2", gatewayHttp2), ("Services:Orders", $"http://127.0.0.1:{ordersHttp}/"), ("Services:Billing", $"http://127.0.0.1:{billingHttp}/")));
+        }
+
+        /// <summary>Kestrel (not TestServer) with <paramref name="settings"/>, and <paramref name="server"/>'s services.</summary>
+        private static WebApplicationFactory<T> Configure<T>(WebApplicationFactory<T> factory, Action<IWebHostBuilder> server, params (string Key, object Value)[] settings)
             where T : class
         {
             var configured = factory.WithWebHostBuilder(web =>
@@ -229,6 +289,8 @@ internal static class SystemComparison
                 {
                     web.UseSetting(key, Convert.ToString(value, CultureInfo.InvariantCulture));
                 }
+
+                server(web);
             });
             configured.UseKestrel();
             return configured;
@@ -237,19 +299,21 @@ internal static class SystemComparison
         private void Start<T>(Func<WebApplicationFactory<T>, WebApplicationFactory<T>> configure)
             where T : class
         {
+            var clock = Stopwatch.StartNew();
             var factory = configure(new WebApplicationFactory<T>().WithWebHostBuilder(web => web.UseSetting("Logging:LogLevel:Default", "Warning")));
             _apps.Add(factory);
             factory.StartServer();
+            StartTimes.Add(clock.Elapsed.TotalMilliseconds);
         }
     }
 
     /// <summary>YARP's own client factory, connecting through the network (the transport README's recipe).</summary>
-    private sealed class InMemoryForwarderHttpClientFactory(InMemoryHost host) : ForwarderHttpClientFactory
+    private sealed class InMemoryForwarderHttpClientFactory(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect) : ForwarderHttpClientFactory
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
             base.ConfigureHandler(context, handler);
-            handler.ConnectCallback = host.ConnectCallback;
+            handler.ConnectCallback = connect;
         }
     }
 }

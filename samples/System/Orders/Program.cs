@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.SignalR;
 namespace Orders;
 
 /// <summary>
-/// Orders, on 8080: <c>POST /orders/{orderId}</c> reads the invoice from Billing through a typed
-/// <see cref="HttpClient"/> (<see cref="BillingClient"/>), charges it through the gRPC
-/// <c>Charger</c> client, tells the <c>/hubs/orders</c> SignalR hub, and answers what each side
-/// saw. Billing's addresses come from configuration (<c>Billing:Http</c>, <c>Billing:Grpc</c>),
+/// Orders, on 8080: <c>GET /orders/{orderId}</c> reads the order's invoice from Billing through a
+/// typed <see cref="HttpClient"/> (<see cref="BillingClient"/>); <c>POST /orders/{orderId}</c> reads
+/// it the same way, charges it through the gRPC <c>Charger</c> client, tells the <c>/hubs/orders</c>
+/// SignalR hub, and answers what each side saw. Billing's addresses come from configuration (<c>Billing:Http</c>, <c>Billing:Grpc</c>),
 /// by name by default, as in a compose file or a cluster; <c>Ports:Http</c> moves its own port.
 /// </summary>
 public sealed class Program
@@ -30,6 +30,11 @@ public sealed class Program
         builder.Services.AddSignalR();
 
         var app = builder.Build();
+        app.MapGet("/orders/{orderId}", async (string orderId, BillingClient billing, HttpContext context) =>
+        {
+            var invoice = await billing.GetInvoiceAsync(orderId, context.RequestAborted);
+            return new OrderView(orderId, invoice.AmountCents, context.Connection.RemoteIpAddress?.ToString(), invoice.Caller);
+        });
         app.MapPost("/orders/{orderId}", async (string orderId, BillingClient billing, Charger.ChargerClient charger, IHubContext<OrdersHub> hub, HttpContext context) =>
         {
             var cancellation = context.RequestAborted;
@@ -59,6 +64,9 @@ public sealed record BillingInvoice(string OrderId, long AmountCents, string? Ca
 /// come from (Orders its client's, Billing Orders' over HTTP and over gRPC).
 /// </summary>
 public sealed record OrderPlaced(string OrderId, long AmountCents, string Receipt, string? OrdersCaller, string? InvoiceCaller, string? ChargeCaller);
+
+/// <summary>What <c>GET /orders/{orderId}</c> answers: the order, and the address each hop saw its caller come from.</summary>
+public sealed record OrderView(string OrderId, long AmountCents, string? OrdersCaller, string? InvoiceCaller);
 
 /// <summary>Tells its clients of every order placed (<c>placed(orderId, receipt)</c>).</summary>
 public sealed class OrdersHub : Hub;

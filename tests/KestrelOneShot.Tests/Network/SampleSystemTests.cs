@@ -38,6 +38,17 @@ public sealed class SampleSystemTests
     }
 
     [Fact]
+    public async Task ReadingAnOrderThroughTheGatewayReachesBillingThroughTheTypedClient()
+    {
+        await using var system = await SampleSystem.StartAsync();
+        using var client = system.CreateClient();
+
+        var order = await client.GetFromJsonAsync<OrderView>("orders/o-7", Cancellation).Within();
+
+        Assert.Equal(new OrderView("o-7", Billing.Program.PriceOf("o-7"), system.Gateway.Address.ToString(), system.Orders.Address.ToString()), order);
+    }
+
+    [Fact]
     public async Task EachAppListensAtItsOwnAddressAndNoSocketIsBound()
     {
         await using var system = await SampleSystem.StartAsync();
