@@ -7,7 +7,7 @@ using KestrelOneShot.Bench;
 //   handler [BenchmarkDotNet arguments]                  the handler over pipes
 //   flood --aot PATH [--probes 1000] [--seconds 10]      probes while serving
 //   http [--rounds 10] [--starts 20] [--requests 2000]   in-memory Kestrel against TestServer and loopback sockets
-//   system [--rounds 10] [--starts 10] [--requests 2000] samples/System in memory against loopback sockets
+//   system [--rounds 10] [--starts 10] [--requests 2000] samples/System in memory by name, joined by hand, and on loopback sockets
 return args.FirstOrDefault() switch
 {
     "handler" => RunHandler(args[1..]),
