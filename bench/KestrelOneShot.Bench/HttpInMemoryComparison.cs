@@ -100,6 +100,7 @@ internal static class HttpInMemoryComparison
 
     private static async Task<Phases> StartOnceAsync(Setup setup, CancellationToken cancellationToken)
     {
+        CollectGarbage();
         var clock = Stopwatch.StartNew();
         await using var app = Start(setup);
         var started = clock.Elapsed.TotalMilliseconds;

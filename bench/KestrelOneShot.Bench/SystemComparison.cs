@@ -118,6 +118,7 @@ internal static class SystemComparison
 
     private static async Task<Phases> StartOnceAsync(Setup setup, CancellationToken cancellationToken)
     {
+        CollectGarbage();
         var clock = Stopwatch.StartNew();
         await using var system = SampleSystem.Start(setup);
         var started = clock.Elapsed.TotalMilliseconds;
