@@ -1,5 +1,6 @@
 using KestrelOneShot.Configuration;
 using KestrelOneShot.ConnectionHandling;
+using KestrelOneShot.Expectations;
 using KestrelOneShot.Http;
 using KestrelOneShot.Logging;
 using KestrelOneShot.NativeAot;
@@ -199,7 +200,7 @@ public static class OneShotHost
 
         var stdout = new QueuedLineWriter(setup.Out, StdoutQueue, dropWhenFull: false);
         var stderr = new QueuedLineWriter(setup.Error, StderrQueue, dropWhenFull: true);
-        var logging = new OneLineLoggerProvider(setup.Logs ?? stderr.WriteLine);
+        var logging = new OneLineLoggerProvider(setup.Logs ?? stderr.WriteLine, neverSummarised: [ExpectationsLog.UnmetEventId]);
         var (exitCode, failure, report) = await RunHostAsync(args, setup, stdout, logging, cancellationToken);
 
         // The message line must not be lost, so its queue is written out whatever stdout's reader does.

@@ -18,10 +18,13 @@ internal sealed class OneLineLoggerProvider : ILoggerProvider
     private readonly Action<string> _writeLine;
     private readonly RepeatSummary _repeats;
 
-    public OneLineLoggerProvider(Action<string> writeLine, TimeProvider? time = null)
+    /// <param name="writeLine">Where each line goes.</param>
+    /// <param name="time">The clock of the summaries' intervals.</param>
+    /// <param name="neverSummarised">Event ids written every time, however many come.</param>
+    public OneLineLoggerProvider(Action<string> writeLine, TimeProvider? time = null, IReadOnlyCollection<int>? neverSummarised = null)
     {
         _writeLine = writeLine;
-        _repeats = new RepeatSummary(writeLine, time ?? TimeProvider.System);
+        _repeats = new RepeatSummary(writeLine, time ?? TimeProvider.System, neverSummarised ?? []);
     }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);

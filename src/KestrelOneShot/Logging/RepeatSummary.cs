@@ -6,9 +6,10 @@ namespace KestrelOneShot.Logging;
 /// Lets the first entries of a kind through in each <see cref="Interval"/> (one warning or error,
 /// <see cref="Burst"/> of the lower levels) and counts the rest, saying the count in one line when
 /// the interval ends: a flood of bad headers or rejected connections costs a line a second, not a
-/// line a connection.
+/// line a connection. Events whose every line is part of the contract (<c>neverSummarised</c>, by
+/// event id) are always written: their number must be bounded by their owner.
 /// </summary>
-internal sealed class RepeatSummary(Action<string> writeLine, TimeProvider time) : IDisposable
+internal sealed class RepeatSummary(Action<string> writeLine, TimeProvider time, IReadOnlyCollection<int> neverSummarised) : IDisposable
 {
     /// <summary>How many debug or information entries of a kind are written per interval; of warnings and errors, one.</summary>
     public const int Burst = 5;
@@ -21,9 +22,7 @@ internal sealed class RepeatSummary(Action<string> writeLine, TimeProvider time)
     /// <summary>True when the entry should be written; false when it was counted instead.</summary>
     public bool Admit(string category, EventId eventId, LogLevel level)
     {
-        // One warning per unmet expectation is the contract, and their number is bounded by the
-        // run's own switches (--count times the expectations), so they never flood.
-        if (eventId.Name == "ExpectationUnmet")
+        if (neverSummarised.Contains(eventId.Id))
         {
             return true;
         }

@@ -3,6 +3,7 @@ using KestrelOneShot.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KestrelOneShot.Tests.Logging;
 
@@ -37,12 +38,47 @@ public sealed partial class OneLineLoggerProviderTests
         Assert.Equal(["warn: a warning"], lines);
     }
 
+    [Fact]
+    public void AFloodOfOneKindIsOneLineAndThenItsCountWhenTheIntervalEnds()
+    {
+        var lines = new List<string>();
+        var time = new FakeTimeProvider();
+        using var provider = new OneLineLoggerProvider(lines.Add, time);
+        var logger = provider.CreateLogger("Category");
+
+        for (var i = 0; i < 5; i++)
+        {
+            LogWarning(logger);
+        }
+
+        Assert.Equal(["warn: a warning"], lines);
+        time.Advance(RepeatSummary.Interval);
+        Assert.Equal(["warn: a warning", "warn: Warned: 4 more like the above in the last 1s, not shown"], lines);
+    }
+
+    [Fact]
+    public void AnEventNeverSummarisedIsWrittenEveryTime()
+    {
+        var lines = new List<string>();
+        var time = new FakeTimeProvider();
+        using var provider = new OneLineLoggerProvider(lines.Add, time, neverSummarised: [3]);
+        var logger = provider.CreateLogger("Category");
+
+        for (var i = 0; i < 5; i++)
+        {
+            LogWarning(logger);
+        }
+
+        time.Advance(RepeatSummary.Interval);
+        Assert.Equal(Enumerable.Repeat("warn: a warning", 5), lines);
+    }
+
     [LoggerMessage(1, LogLevel.Warning, "client {Client} said\nnothing")]
     private static partial void LogSaidNothing(ILogger logger, string client);
 
     [LoggerMessage(2, LogLevel.Information, "an information")]
     private static partial void LogInformation(ILogger logger);
 
-    [LoggerMessage(3, LogLevel.Warning, "a warning")]
+    [LoggerMessage(3, LogLevel.Warning, "a warning", EventName = "Warned")]
     private static partial void LogWarning(ILogger logger);
 }
