@@ -35,11 +35,11 @@ internal static class Samples
     /// </summary>
     public static async Task WarmUpAsync(Func<Task> batch, CancellationToken cancellationToken)
     {
-        for (var (quiet, batches) = (0, 0); quiet < 2 && batches < 100; batches++)
+        for (var (quiet, batches) = (0, 0); quiet < 2 && batches < 100 && !cancellationToken.IsCancellationRequested; batches++)
         {
             var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
             await batch();
-            await Task.Delay(JitQuietPause, cancellationToken);
+            await Task.Delay(JitQuietPause, CancellationToken.None);
             quiet = System.Runtime.JitInfo.GetCompiledMethodCount() == compiled ? quiet + 1 : 0;
         }
     }

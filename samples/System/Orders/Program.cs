@@ -8,8 +8,9 @@ namespace Orders;
 /// Orders, on 8080: <c>GET /orders/{orderId}</c> reads the order's invoice from Billing through a
 /// typed <see cref="HttpClient"/> (<see cref="BillingClient"/>); <c>POST /orders/{orderId}</c> reads
 /// it the same way, charges it through the gRPC <c>Charger</c> client, tells the <c>/hubs/orders</c>
-/// SignalR hub, and answers what each side saw. Billing's addresses come from configuration (<c>Billing:Http</c>, <c>Billing:Grpc</c>),
-/// by name by default, as in a compose file or a cluster; <c>Ports:Http</c> moves its own port.
+/// SignalR hub, and answers what each side saw. Billing's addresses come from configuration
+/// (<c>Billing:Http</c>, <c>Billing:Grpc</c>), by name by default, as in a compose file or a
+/// cluster; <c>Ports:Http</c> moves its own port.
 /// </summary>
 public sealed class Program
 {
