@@ -288,9 +288,10 @@ public static class OneShotHost
             setup.Error.WriteLine($"error: {message}");
             setup.Error.Flush();
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        catch (Exception)
         {
-            // stderr is gone: the exit code is all that is left to say it with.
+            // stderr is gone, or writing needs what the failure took (an assembly that cannot be
+            // loaded without a free descriptor): the exit code is all that is left to say it with.
         }
 
         return exitCode;

@@ -173,7 +173,7 @@ public sealed class ExhaustionTests
         await using var server = ServerProcess.Start(["--port", "0", "--wait-timeout", "300ms"], descriptorLimit: 64);
         var (exitCode, stdout) = await server.ExitAsync();
 
-        Assert.True(exitCode is 1 or 3 or 4, $"exit code {exitCode}");
+        Assert.True(exitCode is 1 or 3 or 4, $"exit code {exitCode}; stderr: {string.Join(" | ", server.StderrLines)}");
         Assert.Empty(stdout);
         Assert.DoesNotContain(server.StderrLines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
         if (exitCode != 4)
