@@ -237,6 +237,24 @@ public abstract class HttpScenarios(IOneShotWorld world) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task RequestHeadersOverKestrelsLimitAreARejectionWithKestrelsReason()
+    {
+        await using var server = await world.StartAsync("--http", "--report", Report, "--wait-timeout", "500ms");
+        await using var client = await server.ConnectAsync(server.EndPoints[0]);
+        // Over Kestrel's 32 KiB of request headers. Kestrel answers 431 and closes, perhaps before it
+        // has read the rest, which a socket then turns into a reset: the answer is not asserted.
+        await client.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: a\r\nX-Big: {new string('a', 40_000)}\r\n\r\n"));
+        await client.ReadToEndAsync();
+        var run = await server.ExitAsync();
+
+        Assert.Equal(4, run.ExitCode);
+        using var json = await ReadReportAsync();
+        var rejected = Assert.Single(json.RootElement.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(("rejected", "http"), (rejected.GetProperty("kind").GetString(), rejected.GetProperty("stage").GetString()));
+        Assert.Contains("Request headers too long", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ARequestKestrelRefusesAfterAHealthCheckOnTheSameConnectionIsRecordedToo()
     {
         await using var server = await world.StartAsync("--http", "--report", Report, "--wait-timeout", "500ms");
