@@ -215,11 +215,20 @@ public abstract class HttpScenarios(IOneShotWorld world) : IAsyncDisposable
         Assert.Contains("Sec-WebSocket-Key without Upgrade", json.RootElement.GetProperty("served")[0].GetProperty("warning").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>A request Kestrel refuses, Kestrel's reason for it, and its answer (none when it may be lost to a reset).</summary>
+    public static TheoryData<string, string, string?> RefusedRequests => new()
+    {
+        { "GET / HTTP/1.1\r\n\r\n", "Request is missing Host header.", "HTTP/1.1 400 Bad Request\r\n" },
+        { "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "Multiple Content-Length headers.", "HTTP/1.1 400 Bad Request\r\n" },
+        { "GET / HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", "Invalid request header: ''", "HTTP/1.1 400 Bad Request\r\n" },
+        // Over Kestrel's 32 KiB of request headers: it answers 431 and closes, perhaps before it has
+        // read the rest, which a socket then turns into a reset that loses the answer.
+        { $"GET / HTTP/1.1\r\nHost: a\r\nX-Big: {new string('a', 40_000)}\r\n\r\n", "Request headers too long.", null },
+    };
+
     [Theory]
-    [InlineData("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 request")]
-    [InlineData("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "HTTP/1.1 request")]
-    [InlineData("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", "HTTP/1.1 request")]
-    public async Task ARequestKestrelRefusesIsARejectionWithKestrelsReason(string request, string label)
+    [MemberData(nameof(RefusedRequests))]
+    public async Task ARequestKestrelRefusesIsARejectionWithKestrelsReason(string request, string reason, string? answerStart)
     {
         await using var server = await world.StartAsync("--http", "--report", Report, "--wait-timeout", "500ms");
         await using var client = await server.ConnectAsync(server.EndPoints[0]);
@@ -227,31 +236,17 @@ public abstract class HttpScenarios(IOneShotWorld world) : IAsyncDisposable
         var answer = await client.ReadToEndAsync();
         var run = await server.ExitAsync();
 
-        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer.Text, StringComparison.Ordinal);
+        if (answerStart is not null)
+        {
+            Assert.StartsWith(answerStart, answer.Text, StringComparison.Ordinal);
+        }
+
         Assert.Equal(4, run.ExitCode);
-        Assert.Contains(run.Stderr, l => l.Contains($"1 was turned away: 1 {label}", StringComparison.Ordinal));
+        Assert.Contains(run.Stderr, l => l.Contains("1 was turned away: 1 HTTP/1.1 request", StringComparison.Ordinal));
         using var json = await ReadReportAsync();
         var rejected = Assert.Single(json.RootElement.GetProperty("rejected").EnumerateArray());
         Assert.Equal(("rejected", "http"), (rejected.GetProperty("kind").GetString(), rejected.GetProperty("stage").GetString()));
-        Assert.StartsWith("Kestrel refused the request: ", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task RequestHeadersOverKestrelsLimitAreARejectionWithKestrelsReason()
-    {
-        await using var server = await world.StartAsync("--http", "--report", Report, "--wait-timeout", "500ms");
-        await using var client = await server.ConnectAsync(server.EndPoints[0]);
-        // Over Kestrel's 32 KiB of request headers. Kestrel answers 431 and closes, perhaps before it
-        // has read the rest, which a socket then turns into a reset: the answer is not asserted.
-        await client.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: a\r\nX-Big: {new string('a', 40_000)}\r\n\r\n"));
-        await client.ReadToEndAsync();
-        var run = await server.ExitAsync();
-
-        Assert.Equal(4, run.ExitCode);
-        using var json = await ReadReportAsync();
-        var rejected = Assert.Single(json.RootElement.GetProperty("rejected").EnumerateArray());
-        Assert.Equal(("rejected", "http"), (rejected.GetProperty("kind").GetString(), rejected.GetProperty("stage").GetString()));
-        Assert.Contains("Request headers too long", rejected.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"Kestrel refused the request: {reason}", rejected.GetProperty("reason").GetString());
     }
 
     [Fact]
